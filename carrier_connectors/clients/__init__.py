@@ -1,0 +1,6 @@
+"""Carrier tracking clients: plain Python over ``requests``, no ORM."""
+
+from . import status
+from .base import CarrierError, TrackingEvent, TrackingResult
+from .registry import PROVIDERS, get_client_class, provider_selection
+from . import dhl

@@ -1,0 +1,403 @@
+"""Plain-Python base for every carrier client: HTTP, retries, rate limit, OAuth2 tokens.
+
+No ORM here: a client is built from a dict of settings (see ``BaseClient.__init__``) so that it
+runs in a thread of the polling cron, in a benchmark or in a test without a database.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+import requests
+
+from . import status as st
+
+_logger = logging.getLogger(__name__)
+
+# Error kinds, stored on the picking so users can filter on them.
+ERROR_AUTH = "auth"
+ERROR_NOT_FOUND = "not_found"
+ERROR_RATE_LIMITED = "rate_limited"
+ERROR_CARRIER_DOWN = "carrier_down"
+ERROR_MALFORMED = "malformed"
+ERROR_CONFIG = "config"
+ERROR_KINDS = [
+    (ERROR_AUTH, "Authentication failed"),
+    (ERROR_NOT_FOUND, "Tracking number not found"),
+    (ERROR_RATE_LIMITED, "Rate limited"),
+    (ERROR_CARRIER_DOWN, "Carrier unreachable"),
+    (ERROR_MALFORMED, "Malformed answer"),
+    (ERROR_CONFIG, "Configuration error"),
+]
+
+
+class CarrierError(Exception):
+    """A failure talking to a carrier, with a kind users can act on."""
+
+    def __init__(self, kind, message, retry_after=None):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.retry_after = retry_after
+
+    def __str__(self):
+        return self.message
+
+
+@dataclass
+class TrackingEvent:
+    occurred_at: datetime  # naive, UTC
+    status: str
+    raw_code: str = ""
+    description: str = ""
+    location: str = ""
+    exception_kind: str = ""
+
+    def __post_init__(self):
+        if self.status not in st.STATUSES:
+            raise ValueError(f"unknown normalized status {self.status!r}")
+
+
+@dataclass
+class TrackingResult:
+    tracking_number: str
+    status: str = st.UNKNOWN
+    raw_status: str = ""
+    events: list = field(default_factory=list)
+    eta: datetime = None
+    delivered_at: datetime = None
+    exception_kind: str = ""
+    raw: object = None
+    error_kind: str = ""
+    error: str = ""
+
+    @classmethod
+    def failure(cls, tracking_number, error):
+        return cls(tracking_number, error_kind=error.kind, error=error.message)
+
+    @property
+    def ok(self):
+        return not self.error_kind
+
+    def finalize(self):
+        """Sort events, and derive status and delivered date from them when the carrier
+        gave no summary of its own."""
+        self.events.sort(key=lambda e: e.occurred_at)
+        if self.events and self.status == st.UNKNOWN:
+            last = self.events[-1]
+            self.status, self.raw_status = last.status, last.raw_code
+            self.exception_kind = self.exception_kind or last.exception_kind
+        if self.status == st.DELIVERED and not self.delivered_at:
+            delivered = [e for e in self.events if e.status == st.DELIVERED]
+            self.delivered_at = delivered[-1].occurred_at if delivered else None
+        return self
+
+
+def to_utc(value):
+    """Parse an ISO 8601 string (or datetime) into a naive UTC datetime.
+
+    A value without offset is taken as UTC: Odoo stores UTC, and carriers that drop the offset
+    (DHL's events, for instance) report in UTC or in a local time we cannot know.
+    """
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        text = str(value).strip().replace("Z", "+00:00")
+        if len(text) == 10:
+            text += "T00:00:00"
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise CarrierError(ERROR_MALFORMED, f"Unreadable date {value!r}") from exc
+    if parsed.tzinfo:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+class RateLimiter:
+    """Token bucket shared by every client of one account, thread-safe."""
+
+    _buckets = {}
+    _buckets_lock = threading.Lock()
+
+    def __init__(self, rate_per_second, burst=None):
+        self.rate = rate_per_second
+        self.capacity = burst or max(1.0, rate_per_second)
+        self.tokens = self.capacity
+        self.updated = time.monotonic()
+        self.lock = threading.Lock()
+
+    @classmethod
+    def for_key(cls, key, rate_per_second):
+        with cls._buckets_lock:
+            bucket = cls._buckets.get(key)
+            if bucket is None or bucket.rate != rate_per_second:
+                bucket = cls._buckets[key] = cls(rate_per_second)
+            return bucket
+
+    def acquire(self, sleep=time.sleep):
+        while True:
+            with self.lock:
+                now = time.monotonic()
+                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+                self.updated = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                wait = (1 - self.tokens) / self.rate
+            sleep(wait)
+
+
+class TokenCache:
+    """OAuth2 access tokens by (token URL, client id), kept until shortly before expiry."""
+
+    _tokens = {}
+    _lock = threading.Lock()
+
+    @classmethod
+    def get(cls, key):
+        with cls._lock:
+            token, expires = cls._tokens.get(key, (None, 0))
+        return token if token and expires > time.time() else None
+
+    @classmethod
+    def put(cls, key, token, expires_in):
+        # Refresh a minute early so a token never expires between check and use.
+        with cls._lock:
+            cls._tokens[key] = (token, time.time() + max(int(expires_in or 0) - 60, 30))
+
+    @classmethod
+    def drop(cls, key):
+        with cls._lock:
+            cls._tokens.pop(key, None)
+
+
+class BaseClient:
+    """A carrier tracking client.
+
+    Subclasses set ``provider``, ``default_base_url``, ``batch_size`` and implement
+    ``_track_batch(numbers) -> list[TrackingResult]`` (and ``_auth_headers`` or the OAuth2
+    hooks). ``track`` never raises for a per-parcel problem: each number comes back with
+    its result or its error.
+    """
+
+    provider = None
+    label = None
+    default_base_url = None
+    public_tracking_url = None
+    batch_size = 1
+    default_rate_limit = 5.0  # calls per second
+    credential_fields = ()
+    timeout = (5, 30)  # connect, read
+    max_attempts = 4
+    backoff_base = 0.5
+    backoff_max = 30.0
+
+    def __init__(self, base_url=None, credentials=None, rate_limit=None, account_key=None,
+                 session=None, sleep=time.sleep, timeout=None, max_attempts=None):
+        self.base_url = (base_url or self.default_base_url or "").rstrip("/")
+        self.credentials = dict(credentials or {})
+        self.session = session or requests.Session()
+        self.sleep = sleep
+        if timeout is not None:
+            self.timeout = timeout
+        if max_attempts is not None:
+            self.max_attempts = max_attempts
+        key = account_key or (self.provider, self.base_url, self.credentials.get(self._identity_field(), ""))
+        self.limiter = RateLimiter.for_key(key, rate_limit or self.default_rate_limit)
+        missing = [name for name in self.credential_fields if not self.credentials.get(name)]
+        if missing:
+            raise CarrierError(ERROR_CONFIG, f"{self.label}: missing credentials: {', '.join(missing)}")
+
+    def _identity_field(self):
+        return self.credential_fields[0] if self.credential_fields else "api_key"
+
+    # ---------------------------------------------------------------- public API
+    def track(self, tracking_numbers):
+        """Return {number: TrackingResult} for every number asked."""
+        numbers = list(dict.fromkeys(n.strip() for n in tracking_numbers if n and n.strip()))
+        results = {}
+        for start in range(0, len(numbers), self.batch_size):
+            chunk = numbers[start:start + self.batch_size]
+            try:
+                for result in self._track_batch(chunk):
+                    results[result.tracking_number] = result.finalize() if result.ok else result
+            except CarrierError as exc:
+                for number in chunk:
+                    results.setdefault(number, TrackingResult.failure(number, exc))
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                error = CarrierError(ERROR_MALFORMED, f"{self.label}: malformed answer ({exc.__class__.__name__}: {exc})")
+                for number in chunk:
+                    results.setdefault(number, TrackingResult.failure(number, error))
+            for number in chunk:
+                results.setdefault(number, TrackingResult.failure(
+                    number, CarrierError(ERROR_MALFORMED, f"{self.label}: the answer did not mention {number}")))
+        return results
+
+    def track_one(self, tracking_number):
+        return self.track([tracking_number])[tracking_number.strip()]
+
+    def test_connection(self):
+        """Authenticate and make one cheap call; raise CarrierError when it fails."""
+        result = self.track_one(self.connection_test_number())
+        if result.error_kind and result.error_kind != ERROR_NOT_FOUND:
+            raise CarrierError(result.error_kind, result.error)
+        return True
+
+    def connection_test_number(self):
+        return "0000000000"
+
+    def tracking_link(self, tracking_number):
+        if not self.public_tracking_url:
+            return False
+        return self.public_tracking_url.replace("<number>", tracking_number)
+
+    # ------------------------------------------------------------- for subclasses
+    def _track_batch(self, numbers):
+        raise NotImplementedError
+
+    def _auth_headers(self):
+        return {}
+
+    # OAuth2 client credentials: subclasses that need it set token_path and may override
+    # _token_request to match their provider's handshake.
+    token_path = None
+
+    def _token_key(self):
+        return (self.base_url + (self.token_path or ""), self.credentials.get("client_id", ""))
+
+    def _access_token(self):
+        token = TokenCache.get(self._token_key())
+        if token:
+            return token
+        response = self._send("POST", self.token_path, auth_request=True, **self._token_request())
+        payload = self._json(response)
+        token = payload.get("access_token")
+        if not token:
+            raise CarrierError(ERROR_AUTH, f"{self.label}: the token endpoint gave no access token")
+        TokenCache.put(self._token_key(), token, payload.get("expires_in", 3600))
+        return token
+
+    def _token_request(self):
+        return {"data": {
+            "grant_type": "client_credentials",
+            "client_id": self.credentials.get("client_id"),
+            "client_secret": self.credentials.get("client_secret"),
+        }}
+
+    def _bearer_headers(self):
+        return {"Authorization": f"Bearer {self._access_token()}"}
+
+    # ------------------------------------------------------------------- HTTP
+    def _request(self, method, path, headers=None, **kwargs):
+        """Send an authenticated request; on 401 refresh an OAuth2 token once and resend."""
+        for attempt in (1, 2):
+            merged = {**self._auth_headers(), **(headers or {})}
+            try:
+                return self._send(method, path, headers=merged, **kwargs)
+            except CarrierError as exc:
+                if exc.kind != ERROR_AUTH or not self.token_path or attempt == 2:
+                    raise
+                TokenCache.drop(self._token_key())
+
+    def _send(self, method, path, auth_request=False, **kwargs):
+        url = path if path.startswith("http") else f"{self.base_url}{path}"
+        kwargs.setdefault("timeout", self.timeout)
+        attempt = 0
+        while True:
+            attempt += 1
+            self.limiter.acquire(self.sleep)
+            retry_after = None
+            try:
+                response = self.session.request(method, url, **kwargs)
+            except requests.Timeout:
+                error = CarrierError(ERROR_CARRIER_DOWN, f"{self.label}: no answer within {self._timeout_text()}")
+            except requests.ConnectionError as exc:
+                error = CarrierError(ERROR_CARRIER_DOWN, f"{self.label}: cannot connect to {self.base_url} ({exc.__class__.__name__})")
+            else:
+                if response.status_code < 400 or response.status_code == 404:
+                    return response
+                error = self._error_from_response(response, auth_request)
+                retry_after = error.retry_after
+            retryable = error.kind in (ERROR_CARRIER_DOWN, ERROR_RATE_LIMITED)
+            if not retryable or attempt >= self.max_attempts:
+                raise error
+            delay = retry_after if retry_after is not None else self.backoff_base * 2 ** (attempt - 1)
+            _logger.info("%s: %s, retry %s/%s in %.1fs", self.label, error, attempt, self.max_attempts - 1, delay)
+            self.sleep(min(delay, self.backoff_max))
+
+    def _timeout_text(self):
+        return f"{self.timeout[1] if isinstance(self.timeout, tuple) else self.timeout}s"
+
+    def _error_from_response(self, response, auth_request=False):
+        code = response.status_code
+        detail = self._error_detail(response)
+        if code == 429:
+            return CarrierError(ERROR_RATE_LIMITED, f"{self.label}: rate limited by the carrier (HTTP 429){detail}",
+                                retry_after=parse_retry_after(response.headers.get("Retry-After")))
+        if code in (401, 403) or (auth_request and code == 400):
+            return CarrierError(ERROR_AUTH, f"{self.label}: authentication failed (HTTP {code}){detail}")
+        if code >= 500:
+            return CarrierError(ERROR_CARRIER_DOWN, f"{self.label}: carrier server error (HTTP {code}){detail}",
+                                retry_after=parse_retry_after(response.headers.get("Retry-After")))
+        return CarrierError(ERROR_MALFORMED, f"{self.label}: request refused (HTTP {code}){detail}")
+
+    def _error_detail(self, response):
+        try:
+            payload = response.json()
+        except ValueError:
+            return ""
+        text = find_message(payload)
+        return f": {text}" if text else ""
+
+    def _json(self, response):
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise CarrierError(ERROR_MALFORMED, f"{self.label}: the answer is not JSON (HTTP {response.status_code})") from exc
+
+
+def find_message(payload, depth=0):
+    """First human-readable error text in a JSON error body, whatever its shape."""
+    if depth > 4:
+        return ""
+    if isinstance(payload, dict):
+        for key in ("detail", "message", "error_description", "errorMessage", "title", "meta"):
+            value = payload.get(key)
+            if isinstance(value, str) and value:
+                return value
+            if isinstance(value, (dict, list)):
+                found = find_message(value, depth + 1)
+                if found:
+                    return found
+        for value in payload.values():
+            if isinstance(value, (dict, list)):
+                found = find_message(value, depth + 1)
+                if found:
+                    return found
+    elif isinstance(payload, list):
+        for item in payload:
+            found = find_message(item, depth + 1)
+            if found:
+                return found
+    return ""
+
+
+def parse_retry_after(value):
+    """Seconds to wait from a Retry-After header (seconds or HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())

@@ -1,0 +1,1 @@
+"""Local carrier sandbox (standard library only): see server.py."""
