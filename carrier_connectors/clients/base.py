@@ -198,8 +198,17 @@ class BaseClient:
     backoff_base = 0.5
     backoff_max = 30.0
 
-    def __init__(self, base_url=None, credentials=None, rate_limit=None, account_key=None,
-                 session=None, sleep=time.sleep, timeout=None, max_attempts=None):
+    def __init__(
+        self,
+        base_url=None,
+        credentials=None,
+        rate_limit=None,
+        account_key=None,
+        session=None,
+        sleep=time.sleep,
+        timeout=None,
+        max_attempts=None,
+    ):
         self.base_url = (base_url or self.default_base_url or "").rstrip("/")
         self.credentials = dict(credentials or {})
         self.session = session or requests.Session()
@@ -223,7 +232,7 @@ class BaseClient:
         numbers = list(dict.fromkeys(n.strip() for n in tracking_numbers if n and n.strip()))
         results = {}
         for start in range(0, len(numbers), self.batch_size):
-            chunk = numbers[start:start + self.batch_size]
+            chunk = numbers[start : start + self.batch_size]
             try:
                 for result in self._track_batch(chunk):
                     results[result.tracking_number] = result.finalize() if result.ok else result
@@ -231,12 +240,18 @@ class BaseClient:
                 for number in chunk:
                     results.setdefault(number, TrackingResult.failure(number, exc))
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                error = CarrierError(ERROR_MALFORMED, f"{self.label}: malformed answer ({exc.__class__.__name__}: {exc})")
+                error = CarrierError(
+                    ERROR_MALFORMED, f"{self.label}: malformed answer ({exc.__class__.__name__}: {exc})"
+                )
                 for number in chunk:
                     results.setdefault(number, TrackingResult.failure(number, error))
             for number in chunk:
-                results.setdefault(number, TrackingResult.failure(
-                    number, CarrierError(ERROR_MALFORMED, f"{self.label}: the answer did not mention {number}")))
+                results.setdefault(
+                    number,
+                    TrackingResult.failure(
+                        number, CarrierError(ERROR_MALFORMED, f"{self.label}: the answer did not mention {number}")
+                    ),
+                )
         return results
 
     def track_one(self, tracking_number):
@@ -284,11 +299,13 @@ class BaseClient:
         return token
 
     def _token_request(self):
-        return {"data": {
-            "grant_type": "client_credentials",
-            "client_id": self.credentials.get("client_id"),
-            "client_secret": self.credentials.get("client_secret"),
-        }}
+        return {
+            "data": {
+                "grant_type": "client_credentials",
+                "client_id": self.credentials.get("client_id"),
+                "client_secret": self.credentials.get("client_secret"),
+            }
+        }
 
     def _bearer_headers(self):
         return {"Authorization": f"Bearer {self._access_token()}"}
@@ -318,7 +335,9 @@ class BaseClient:
             except requests.Timeout:
                 error = CarrierError(ERROR_CARRIER_DOWN, f"{self.label}: no answer within {self._timeout_text()}")
             except requests.ConnectionError as exc:
-                error = CarrierError(ERROR_CARRIER_DOWN, f"{self.label}: cannot connect to {self.base_url} ({exc.__class__.__name__})")
+                error = CarrierError(
+                    ERROR_CARRIER_DOWN, f"{self.label}: cannot connect to {self.base_url} ({exc.__class__.__name__})"
+                )
             else:
                 if response.status_code < 400 or response.status_code == 404:
                     return response
@@ -338,13 +357,19 @@ class BaseClient:
         code = response.status_code
         detail = self._error_detail(response)
         if code == 429:
-            return CarrierError(ERROR_RATE_LIMITED, f"{self.label}: rate limited by the carrier (HTTP 429){detail}",
-                                retry_after=parse_retry_after(response.headers.get("Retry-After")))
+            return CarrierError(
+                ERROR_RATE_LIMITED,
+                f"{self.label}: rate limited by the carrier (HTTP 429){detail}",
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
         if code in (401, 403) or (auth_request and code == 400):
             return CarrierError(ERROR_AUTH, f"{self.label}: authentication failed (HTTP {code}){detail}")
         if code >= 500:
-            return CarrierError(ERROR_CARRIER_DOWN, f"{self.label}: carrier server error (HTTP {code}){detail}",
-                                retry_after=parse_retry_after(response.headers.get("Retry-After")))
+            return CarrierError(
+                ERROR_CARRIER_DOWN,
+                f"{self.label}: carrier server error (HTTP {code}){detail}",
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
         return CarrierError(ERROR_MALFORMED, f"{self.label}: request refused (HTTP {code}){detail}")
 
     def _error_detail(self, response):
@@ -359,7 +384,9 @@ class BaseClient:
         try:
             return response.json()
         except ValueError as exc:
-            raise CarrierError(ERROR_MALFORMED, f"{self.label}: the answer is not JSON (HTTP {response.status_code})") from exc
+            raise CarrierError(
+                ERROR_MALFORMED, f"{self.label}: the answer is not JSON (HTTP {response.status_code})"
+            ) from exc
 
 
 def find_message(payload, depth=0):

@@ -59,14 +59,16 @@ class DhlClient(BaseClient):
         result = TrackingResult(number, raw=payload)
         for event in shipment.get("events") or []:
             status, kind = self._normalize(event)
-            result.events.append(TrackingEvent(
-                occurred_at=to_utc(event["timestamp"]),
-                status=status,
-                raw_code=event.get("statusCode") or "",
-                description=" - ".join(filter(None, [event.get("status"), event.get("description")])),
-                location=self._location(event.get("location")),
-                exception_kind=kind,
-            ))
+            result.events.append(
+                TrackingEvent(
+                    occurred_at=to_utc(event["timestamp"]),
+                    status=status,
+                    raw_code=event.get("statusCode") or "",
+                    description=" - ".join(filter(None, [event.get("status"), event.get("description")])),
+                    location=self._location(event.get("location")),
+                    exception_kind=kind,
+                )
+            )
         summary = shipment.get("status") or {}
         if summary:
             result.status, result.exception_kind = self._normalize(summary)
@@ -90,4 +92,6 @@ class DhlClient(BaseClient):
     @staticmethod
     def _location(location):
         address = (location or {}).get("address") or {}
-        return ", ".join(filter(None, [address.get("addressLocality"), address.get("postalCode"), address.get("countryCode")]))
+        return ", ".join(
+            filter(None, [address.get("addressLocality"), address.get("postalCode"), address.get("countryCode")])
+        )

@@ -9,9 +9,9 @@ if not __package__:
     # Run as a folder: import the sandbox as a top-level package so its relative imports work
     # without importing the Odoo addon around it.
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    __package__ = "sandbox"  # noqa: A001
+    __package__ = "sandbox"
 
-from sandbox.server import SandboxServer  # noqa: E402
+from sandbox.server import SandboxServer
 
 
 def main():

@@ -42,36 +42,45 @@ _DEST = ("Amsterdam", "NL")
 
 TIMELINES = {
     "delivered": _steps(
-        (150, INFO, *_ORIGIN), (140, PICKED_UP, *_ORIGIN), (100, TRANSIT, *_HUB),
-        (30, OUT_FOR_DELIVERY, *_DEST), (26, DELIVERED, *_DEST)),
-    "in_transit": _steps(
-        (72, INFO, *_ORIGIN), (60, PICKED_UP, *_ORIGIN), (2, TRANSIT, *_HUB)),
-    "stalled": _steps(
-        (24 * 35, INFO, *_ORIGIN), (24 * 34, PICKED_UP, *_ORIGIN), (24 * 30, TRANSIT, *_HUB)),
+        (150, INFO, *_ORIGIN),
+        (140, PICKED_UP, *_ORIGIN),
+        (100, TRANSIT, *_HUB),
+        (30, OUT_FOR_DELIVERY, *_DEST),
+        (26, DELIVERED, *_DEST),
+    ),
+    "in_transit": _steps((72, INFO, *_ORIGIN), (60, PICKED_UP, *_ORIGIN), (2, TRANSIT, *_HUB)),
+    "stalled": _steps((24 * 35, INFO, *_ORIGIN), (24 * 34, PICKED_UP, *_ORIGIN), (24 * 30, TRANSIT, *_HUB)),
     "lost": _steps(
-        (24 * 20, INFO, *_ORIGIN), (24 * 19, PICKED_UP, *_ORIGIN), (24 * 15, TRANSIT, *_HUB),
-        (24 * 2, LOST, *_HUB)),
-    "damaged": _steps(
-        (24 * 6, INFO, *_ORIGIN), (24 * 5, PICKED_UP, *_ORIGIN), (24 * 1, DAMAGED, *_HUB)),
-    "destroyed": _steps(
-        (24 * 9, INFO, *_ORIGIN), (24 * 8, PICKED_UP, *_ORIGIN), (24 * 3, DESTROYED, *_HUB)),
-    "customs": _steps(
-        (24 * 12, INFO, *_ORIGIN), (24 * 11, PICKED_UP, *_ORIGIN), (24 * 9, CUSTOMS, *_DEST)),
-    "failed_attempt": _steps(
-        (24 * 4, INFO, *_ORIGIN), (24 * 3, PICKED_UP, *_ORIGIN), (5, FAILED_ATTEMPT, *_DEST)),
-    "pickup_point": _steps(
-        (24 * 4, INFO, *_ORIGIN), (24 * 3, PICKED_UP, *_ORIGIN), (6, PICKUP_POINT, *_DEST)),
-    "returning": _steps(
-        (24 * 14, INFO, *_ORIGIN), (24 * 13, PICKED_UP, *_ORIGIN), (24 * 3, RETURNING, *_DEST)),
+        (24 * 20, INFO, *_ORIGIN), (24 * 19, PICKED_UP, *_ORIGIN), (24 * 15, TRANSIT, *_HUB), (24 * 2, LOST, *_HUB)
+    ),
+    "damaged": _steps((24 * 6, INFO, *_ORIGIN), (24 * 5, PICKED_UP, *_ORIGIN), (24 * 1, DAMAGED, *_HUB)),
+    "destroyed": _steps((24 * 9, INFO, *_ORIGIN), (24 * 8, PICKED_UP, *_ORIGIN), (24 * 3, DESTROYED, *_HUB)),
+    "customs": _steps((24 * 12, INFO, *_ORIGIN), (24 * 11, PICKED_UP, *_ORIGIN), (24 * 9, CUSTOMS, *_DEST)),
+    "failed_attempt": _steps((24 * 4, INFO, *_ORIGIN), (24 * 3, PICKED_UP, *_ORIGIN), (5, FAILED_ATTEMPT, *_DEST)),
+    "pickup_point": _steps((24 * 4, INFO, *_ORIGIN), (24 * 3, PICKED_UP, *_ORIGIN), (6, PICKUP_POINT, *_DEST)),
+    "returning": _steps((24 * 14, INFO, *_ORIGIN), (24 * 13, PICKED_UP, *_ORIGIN), (24 * 3, RETURNING, *_DEST)),
     "returned": _steps(
-        (24 * 25, INFO, *_ORIGIN), (24 * 24, PICKED_UP, *_ORIGIN), (24 * 10, RETURNING, *_DEST),
-        (24 * 1, RETURNED, *_ORIGIN)),
+        (24 * 25, INFO, *_ORIGIN),
+        (24 * 24, PICKED_UP, *_ORIGIN),
+        (24 * 10, RETURNING, *_DEST),
+        (24 * 1, RETURNED, *_ORIGIN),
+    ),
     "info_received": _steps((5, INFO, *_ORIGIN)),
 }
 
 # ETA offset from now in days, for the timelines that have one (negative: overdue).
-ETA_DAYS = {"in_transit": 2, "stalled": -25, "lost": -8, "customs": -2, "failed_attempt": 1,
-            "info_received": 6, "delivered": -1, "pickup_point": 0, "returning": -5, "damaged": 1}
+ETA_DAYS = {
+    "in_transit": 2,
+    "stalled": -25,
+    "lost": -8,
+    "customs": -2,
+    "failed_attempt": 1,
+    "info_received": 6,
+    "delivered": -1,
+    "pickup_point": 0,
+    "returning": -5,
+    "damaged": 1,
+}
 
 # Scenarios that answer with a fault instead of a timeline.
 NOT_FOUND = "not_found"
@@ -85,12 +94,25 @@ FAULTS = (NOT_FOUND, RATE_LIMITED, FLAKY_429, FLAKY_500, SERVER_ERROR, TIMEOUT, 
 
 # Keyword in the number → scenario. Longer keywords first so FLAKY429 never reads as 429.
 KEYWORDS = [
-    ("FLAKY429", FLAKY_429), ("FLAKY500", FLAKY_500), ("RATELIMIT", RATE_LIMITED),
-    ("SERVERERROR", SERVER_ERROR), ("TIMEOUT", TIMEOUT), ("MALFORMED", MALFORMED),
-    ("NOTFOUND", NOT_FOUND), ("DELIVERED", "delivered"), ("INTRANSIT", "in_transit"),
-    ("STALLED", "stalled"), ("LOST", "lost"), ("DAMAGED", "damaged"), ("DESTROYED", "destroyed"),
-    ("CUSTOMS", "customs"), ("FAILED", "failed_attempt"), ("PICKUP", "pickup_point"),
-    ("RETURNING", "returning"), ("RETURNED", "returned"), ("INFO", "info_received"),
+    ("FLAKY429", FLAKY_429),
+    ("FLAKY500", FLAKY_500),
+    ("RATELIMIT", RATE_LIMITED),
+    ("SERVERERROR", SERVER_ERROR),
+    ("TIMEOUT", TIMEOUT),
+    ("MALFORMED", MALFORMED),
+    ("NOTFOUND", NOT_FOUND),
+    ("DELIVERED", "delivered"),
+    ("INTRANSIT", "in_transit"),
+    ("STALLED", "stalled"),
+    ("LOST", "lost"),
+    ("DAMAGED", "damaged"),
+    ("DESTROYED", "destroyed"),
+    ("CUSTOMS", "customs"),
+    ("FAILED", "failed_attempt"),
+    ("PICKUP", "pickup_point"),
+    ("RETURNING", "returning"),
+    ("RETURNED", "returned"),
+    ("INFO", "info_received"),
 ]
 SCENARIOS = tuple(TIMELINES) + FAULTS
 

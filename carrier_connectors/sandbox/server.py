@@ -14,11 +14,14 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import providers  # noqa: F401 - importing registers every provider's routes
-from . import scenarios
+from . import (
+    providers,  # noqa: F401 - importing registers every provider's routes
+    scenarios,
+)
 from .core import ROUTES, Request, Response
 
 _logger = logging.getLogger(__name__)
+
 
 class SandboxState:
     """Scenario pins, per-number call counters and injected faults, shared by all threads."""
@@ -119,7 +122,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "CarrierSandbox/1.0"
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format, *args):  # noqa: A002 - signature of the base class
+    def log_message(self, format, *args):
         _logger.debug("sandbox: " + format, *args)
 
     def _handle(self):

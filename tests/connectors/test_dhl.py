@@ -11,8 +11,13 @@ KEY = {"api_key": "sandbox-key"}
 
 
 def make_client(sandbox, sleep=None, **kwargs):
-    return DhlClient(base_url=sandbox.url, credentials=kwargs.pop("credentials", KEY), rate_limit=1000,
-                     sleep=sleep or (lambda s: None), **kwargs)
+    return DhlClient(
+        base_url=sandbox.url,
+        credentials=kwargs.pop("credentials", KEY),
+        rate_limit=1000,
+        sleep=sleep or (lambda s: None),
+        **kwargs,
+    )
 
 
 def test_real_sample_parses_status_eta_and_customs_remark():

@@ -1,3 +1,3 @@
 """One module per provider; importing it registers its routes."""
 
-from . import dhl  # noqa: F401
+from . import dhl

@@ -5,7 +5,11 @@ from ..core import CREDENTIALS, Response, route
 
 # Generic event → (statusCode, status, description)
 EVENTS = {
-    sc.INFO: ("pre-transit", "SHIPMENT INFORMATION RECEIVED", "The instruction data for this shipment have been provided by the sender"),
+    sc.INFO: (
+        "pre-transit",
+        "SHIPMENT INFORMATION RECEIVED",
+        "The instruction data for this shipment have been provided by the sender",
+    ),
     sc.PICKED_UP: ("transit", "PICKED UP", "The shipment has been picked up"),
     sc.TRANSIT: ("transit", "PROCESSED", "The shipment has been processed in the parcel center"),
     sc.CUSTOMS: ("transit", "CUSTOMS STATUS UPDATED", "The shipment is pending completion of customs inspection"),
@@ -22,8 +26,11 @@ EVENTS = {
 
 
 def _problem(status, title, detail, number):
-    return Response(status, {"title": title, "detail": detail, "status": status, "instance": f"/shipment/{number}"},
-                    content_type="application/problem+json")
+    return Response(
+        status,
+        {"title": title, "detail": detail, "status": status, "instance": f"/shipment/{number}"},
+        content_type="application/problem+json",
+    )
 
 
 def _location(city, country):
@@ -34,8 +41,13 @@ def _event(when, step, with_offset):
     code, status, description = EVENTS[step.code]
     # The Unified API gives event times without offset and the summary with "Z": keep both.
     timestamp = when.isoformat() + ("Z" if with_offset else "")
-    return {"timestamp": timestamp, "location": _location(step.city, step.country),
-            "statusCode": code, "status": status, "description": description}
+    return {
+        "timestamp": timestamp,
+        "location": _location(step.city, step.country),
+        "statusCode": code,
+        "status": status,
+        "description": description,
+    }
 
 
 @route("dhl", "GET", r"/track/shipments")
@@ -44,9 +56,13 @@ def track_shipments(request, state):
     if request.header("DHL-API-Key") != CREDENTIALS["api_key"]:
         return _problem(401, "Unauthorized", "Invalid API key", number)
     fault = state.fault([number])
-    if fault in (sc.RATE_LIMITED, ):
-        return Response(429, {"title": "Too many requests", "status": 429, "detail": "Rate limit exceeded"},
-                        headers={"Retry-After": "1"}, content_type="application/problem+json")
+    if fault in (sc.RATE_LIMITED,):
+        return Response(
+            429,
+            {"title": "Too many requests", "status": 429, "detail": "Rate limit exceeded"},
+            headers={"Retry-After": "1"},
+            content_type="application/problem+json",
+        )
     if fault == sc.SERVER_ERROR:
         return _problem(500, "Internal Server Error", "Please retry later", number)
     if fault == sc.TIMEOUT:
@@ -70,6 +86,8 @@ def track_shipments(request, state):
     if tracking.eta and not tracking.delivered:
         shipment["estimatedTimeOfDelivery"] = tracking.eta.isoformat() + "Z"
     if tracking.delivered:
-        shipment["details"]["proofOfDelivery"] = {"timestamp": summary["timestamp"],
-                                                  "documentUrl": "https://webpod.dhl.com/webPOD/DHLePODRequest"}
+        shipment["details"]["proofOfDelivery"] = {
+            "timestamp": summary["timestamp"],
+            "documentUrl": "https://webpod.dhl.com/webPOD/DHLePODRequest",
+        }
     return Response(200, {"url": f"/shipments?trackingNumber={number}", "shipments": [shipment]})
