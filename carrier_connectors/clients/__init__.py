@@ -2,5 +2,5 @@
 
 from . import status
 from .base import CarrierError, TrackingEvent, TrackingResult
-from .registry import PROVIDERS, get_client_class, provider_selection
+from .registry import PROVIDERS, get_client_class, get_webhook_handlers, provider_selection
 from . import dhl

@@ -267,10 +267,11 @@ class BaseClient:
     def connection_test_number(self):
         return "0000000000"
 
-    def tracking_link(self, tracking_number):
-        if not self.public_tracking_url:
+    @classmethod
+    def tracking_link(cls, tracking_number):
+        if not cls.public_tracking_url:
             return False
-        return self.public_tracking_url.replace("<number>", tracking_number)
+        return cls.public_tracking_url.replace("<number>", tracking_number)
 
     # ------------------------------------------------------------- for subclasses
     def _track_batch(self, numbers):

@@ -1,0 +1,3 @@
+from . import clients
+from . import models
+from . import controllers

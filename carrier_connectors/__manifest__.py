@@ -1,0 +1,23 @@
+{
+    "name": "Carrier Connectors",
+    "summary": "Track parcels with USPS, UPS, FedEx, DHL, SF Express, 4PX, 17TRACK and AfterShip",
+    "version": "18.0.1.0.0",
+    "category": "Inventory/Delivery",
+    "author": "Lost Parcel & Reship contributors",
+    "website": "https://github.com/lost-parcel-reship/lost-parcel-reship",
+    "license": "LGPL-3",
+    "depends": ["stock_delivery"],
+    "external_dependencies": {"python": ["requests"]},
+    "data": [
+        "security/carrier_connectors_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_cron.xml",
+        "views/carrier_tracking_account_views.xml",
+        "views/delivery_carrier_views.xml",
+        "views/stock_tracking_event_views.xml",
+        "views/stock_picking_views.xml",
+        "views/res_config_settings_views.xml",
+    ],
+    "demo": ["demo/carrier_tracking_demo.xml"],
+    "installable": True,
+}

@@ -1,0 +1,41 @@
+import logging
+
+from odoo import http
+from odoo.http import request
+
+from ..clients import CarrierError, get_webhook_handlers
+
+_logger = logging.getLogger(__name__)
+
+
+class CarrierWebhookController(http.Controller):
+    @http.route(
+        "/carrier_connectors/webhook/<int:account_id>",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def tracking_webhook(self, account_id, **kwargs):
+        """Tracking pushes from an aggregator (17TRACK, AfterShip), one URL per account."""
+        account = request.env["carrier.tracking.account"].sudo().browse(account_id).exists()
+        handlers = account and account.active and get_webhook_handlers(account.provider)
+        if not handlers:
+            return request.make_json_response({"error": "unknown webhook"}, status=404)
+        verify, parse = handlers
+        body = request.httprequest.get_data()
+        headers = dict(request.httprequest.headers)
+        if not account.webhook_secret or not verify(body, headers, account.webhook_secret):
+            _logger.warning(
+                "Rejected %s webhook for account %s from %s: missing or wrong signature",
+                account.provider, account.id, request.httprequest.remote_addr,
+            )
+            return request.make_json_response({"error": "invalid signature"}, status=401)
+        try:
+            results = parse(body)
+        except (CarrierError, ValueError, KeyError, TypeError) as exc:
+            _logger.warning("Unreadable %s webhook for account %s: %s", account.provider, account.id, exc)
+            return request.make_json_response({"error": "unreadable body"}, status=400)
+        updated = account._apply_webhook_results(results)
+        return request.make_json_response({"received": len(results), "updated": len(updated)})

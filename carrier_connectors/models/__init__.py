@@ -1,0 +1,5 @@
+from . import carrier_tracking_account
+from . import delivery_carrier
+from . import stock_tracking_event
+from . import stock_picking
+from . import res_config_settings

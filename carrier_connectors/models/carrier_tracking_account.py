@@ -1,0 +1,130 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..clients import CarrierError, get_client_class, get_webhook_handlers, provider_selection
+
+SECRET_FIELDS = ("api_key", "client_id", "client_secret", "partner_id", "checkword", "app_key", "app_secret")
+
+
+class CarrierTrackingAccount(models.Model):
+    _name = "carrier.tracking.account"
+    _description = "Carrier Tracking Account"
+    _inherit = ["mail.thread"]
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True, tracking=True)
+    provider = fields.Selection(selection=lambda self: provider_selection(), required=True, tracking=True)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
+    base_url = fields.Char(
+        "API Base URL",
+        compute="_compute_base_url",
+        store=True,
+        readonly=False,
+        tracking=True,
+        help="The provider's production API by default. Point it at the carrier sandbox to test.",
+    )
+    # Credentials: system administrators only; they never reach logs or the chatter.
+    api_key = fields.Char("API Key", groups="base.group_system", copy=False)
+    client_id = fields.Char("Client ID", groups="base.group_system", copy=False)
+    client_secret = fields.Char(groups="base.group_system", copy=False)
+    partner_id = fields.Char("Partner ID", groups="base.group_system", copy=False)
+    checkword = fields.Char("Check Word", groups="base.group_system", copy=False)
+    app_key = fields.Char("App Key", groups="base.group_system", copy=False)
+    app_secret = fields.Char(groups="base.group_system", copy=False)
+    webhook_secret = fields.Char(groups="base.group_system", copy=False)
+    webhook_url = fields.Char(compute="_compute_webhook_url")
+    supports_webhook = fields.Boolean(compute="_compute_provider_info")
+    credential_fields = fields.Char(compute="_compute_provider_info")
+    rate_limit = fields.Float(
+        "Calls per Second", default=0.0, help="0 uses the provider's documented limit for a starter account."
+    )
+    concurrency = fields.Integer("Parallel Requests", default=4)
+    poll_interval_hours = fields.Float("Poll Every (hours)", default=6.0)
+    carrier_ids = fields.One2many("delivery.carrier", "tracking_account_id", string="Shipping Methods")
+    last_test_date = fields.Datetime(readonly=True)
+    last_test_result = fields.Char(readonly=True)
+
+    _sql_constraints = [
+        ("rate_limit_positive", "CHECK(rate_limit >= 0)", "The rate limit cannot be negative."),
+        ("concurrency_positive", "CHECK(concurrency > 0)", "Parallel requests must be at least 1."),
+        ("poll_interval_positive", "CHECK(poll_interval_hours > 0)", "The poll interval must be positive."),
+    ]
+
+    @api.depends("provider")
+    def _compute_base_url(self):
+        for account in self:
+            if account.provider and not account.base_url:
+                account.base_url = get_client_class(account.provider).default_base_url
+
+    @api.depends("provider")
+    def _compute_provider_info(self):
+        for account in self:
+            cls = get_client_class(account.provider) if account.provider else None
+            account.supports_webhook = bool(account.provider and get_webhook_handlers(account.provider))
+            account.credential_fields = ",".join(cls.credential_fields) if cls else ""
+
+    @api.depends("provider")
+    def _compute_webhook_url(self):
+        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for account in self:
+            account.webhook_url = account.id and f"{base}/carrier_connectors/webhook/{account.id}"
+
+    # ------------------------------------------------------------------ clients
+    def _get_client_options(self):
+        """Keyword arguments that build this account's client. Credentials are read as
+        superuser on purpose: warehouse users may poll, only administrators read secrets."""
+        self.ensure_one()
+        account = self.sudo()
+        return {
+            "base_url": account.base_url,
+            "credentials": {name: account[name] for name in SECRET_FIELDS if account[name]},
+            "rate_limit": account.rate_limit or None,
+            "account_key": ("carrier.tracking.account", self.env.cr.dbname, account.id),
+        }
+
+    def _get_client(self, **options):
+        self.ensure_one()
+        return get_client_class(self.provider)(**self._get_client_options(), **options)
+
+    def _get_tracking_link(self, tracking_number):
+        self.ensure_one()
+        return get_client_class(self.provider).tracking_link(tracking_number)
+
+    def action_test_connection(self):
+        self.ensure_one()
+        try:
+            self._get_client(max_attempts=1).test_connection()
+        except CarrierError as exc:
+            self.write({"last_test_date": fields.Datetime.now(), "last_test_result": str(exc)})
+            raise UserError(self.env._("Connection to %(name)s failed: %(error)s", name=self.name, error=exc)) from exc
+        self.write({"last_test_date": fields.Datetime.now(), "last_test_result": self.env._("Connection OK")})
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("Connection to %s works.", self.name),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _apply_webhook_results(self, results):
+        """Store pushed results on this account's parcels; returns the pickings updated."""
+        self.ensure_one()
+        by_number = {result.tracking_number: result for result in results}
+        pickings = self.env["stock.picking"].search([
+            ("tracking_account_id", "=", self.id),
+            ("carrier_tracking_ref", "in", list(by_number)),
+            ("state", "=", "done"),
+        ])
+        pickings._apply_tracking_results({p.id: by_number[p.carrier_tracking_ref.strip()] for p in pickings})
+        return pickings
+
+    def action_view_pickings(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("stock.action_picking_tree_all")
+        action["domain"] = [("tracking_account_id", "=", self.id)]
+        action["context"] = {"search_default_tracking_active": 1}
+        return action

@@ -1,0 +1,45 @@
+import hashlib
+
+from odoo import api, fields, models
+
+from ..clients.status import EXCEPTION_KINDS, STATUS_SELECTION
+
+
+class StockTrackingEvent(models.Model):
+    _name = "stock.tracking.event"
+    _description = "Parcel Tracking Event"
+    _order = "occurred_at desc, id desc"
+    _rec_name = "description"
+
+    picking_id = fields.Many2one("stock.picking", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="picking_id.company_id", store=True, index=True)
+    carrier_id = fields.Many2one(related="picking_id.carrier_id", store=True)
+    occurred_at = fields.Datetime(required=True, index=True)
+    status = fields.Selection(STATUS_SELECTION, required=True)
+    exception_kind = fields.Selection(EXCEPTION_KINDS)
+    raw_code = fields.Char("Carrier Code")
+    description = fields.Char()
+    location = fields.Char()
+    event_key = fields.Char(required=True, readonly=True, help="Identity of the event, so a repeat is stored once.")
+
+    _sql_constraints = [
+        ("event_key_unique", "UNIQUE(picking_id, event_key)", "This tracking event is already stored."),
+    ]
+
+    @api.model
+    def _make_event_key(self, event):
+        text = "|".join([event.occurred_at.isoformat(), event.raw_code or "", event.description or "", event.location or ""])
+        return hashlib.sha1(text.encode()).hexdigest()
+
+    @api.model
+    def _prepare_event_vals(self, picking_id, event):
+        return {
+            "picking_id": picking_id,
+            "occurred_at": event.occurred_at,
+            "status": event.status,
+            "exception_kind": event.exception_kind or False,
+            "raw_code": event.raw_code,
+            "description": event.description,
+            "location": event.location,
+            "event_key": self._make_event_key(event),
+        }
