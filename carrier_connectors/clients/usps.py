@@ -6,8 +6,16 @@ from datetime import timedelta
 import requests
 
 from . import status as st
-from .base import ERROR_CARRIER_DOWN, ERROR_MALFORMED, ERROR_NOT_FOUND, BaseClient, CarrierError, TrackingEvent
-from .base import TrackingResult, to_utc
+from .base import (
+    ERROR_CARRIER_DOWN,
+    ERROR_MALFORMED,
+    ERROR_NOT_FOUND,
+    BaseClient,
+    CarrierError,
+    TrackingEvent,
+    TrackingResult,
+    to_utc,
+)
 from .registry import register
 
 # The summary's statusCategory (USPS.com's progress bar), lower-cased, hyphens as spaces.
@@ -117,17 +125,17 @@ class UspsClient(BaseClient):
         payload = self._json(response)
         error = payload.get("error") if isinstance(payload, dict) else None
         if response.status_code == 404 or error:
-            message = (error or {}).get("message") if isinstance(error, dict) else None
-            if response.status_code == 404 or str((error or {}).get("code")) == "404":
-                raise CarrierError(ERROR_NOT_FOUND, f"USPS: {message or 'tracking is not available'} ({number})")
-            raise CarrierError(ERROR_MALFORMED, f"USPS: {message or error} ({number})")
+            detail = error if isinstance(error, dict) else {}
+            message = detail.get("message") or str(error or "tracking is not available")
+            not_found = response.status_code == 404 or str(detail.get("code")) == "404"
+            raise CarrierError(ERROR_NOT_FOUND if not_found else ERROR_MALFORMED, f"USPS: {message} ({number})")
         try:
             return [self._parse_tracking(number, payload)]
         except (LookupError, TypeError, AttributeError) as exc:
             raise CarrierError(ERROR_MALFORMED, f"USPS: malformed tracking answer ({exc.__class__.__name__})") from exc
 
     def _parse_tracking(self, number, payload):
-        if not isinstance(payload, dict) or not isinstance(payload.get("trackingEvents", []), list):
+        if not isinstance(payload, dict) or not isinstance(payload.get("trackingEvents"), list):
             raise CarrierError(ERROR_MALFORMED, "USPS: the answer has no tracking details")
         result = TrackingResult(number, raw=payload)
         for event in payload.get("trackingEvents") or []:

@@ -29,7 +29,9 @@ class CarrierWebhookController(http.Controller):
         if not account.webhook_secret or not verify(body, headers, account.webhook_secret):
             _logger.warning(
                 "Rejected %s webhook for account %s from %s: missing or wrong signature",
-                account.provider, account.id, request.httprequest.remote_addr,
+                account.provider,
+                account.id,
+                request.httprequest.remote_addr,
             )
             return request.make_json_response({"error": "invalid signature"}, status=401)
         try:

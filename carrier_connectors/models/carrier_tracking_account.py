@@ -114,11 +114,13 @@ class CarrierTrackingAccount(models.Model):
         """Store pushed results on this account's parcels; returns the pickings updated."""
         self.ensure_one()
         by_number = {result.tracking_number: result for result in results}
-        pickings = self.env["stock.picking"].search([
-            ("tracking_account_id", "=", self.id),
-            ("carrier_tracking_ref", "in", list(by_number)),
-            ("state", "=", "done"),
-        ])
+        pickings = self.env["stock.picking"].search(
+            [
+                ("tracking_account_id", "=", self.id),
+                ("carrier_tracking_ref", "in", list(by_number)),
+                ("state", "=", "done"),
+            ]
+        )
         pickings._apply_tracking_results({p.id: by_number[p.carrier_tracking_ref.strip()] for p in pickings})
         return pickings
 

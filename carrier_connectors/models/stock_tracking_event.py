@@ -28,7 +28,9 @@ class StockTrackingEvent(models.Model):
 
     @api.model
     def _make_event_key(self, event):
-        text = "|".join([event.occurred_at.isoformat(), event.raw_code or "", event.description or "", event.location or ""])
+        text = "|".join(
+            [event.occurred_at.isoformat(), event.raw_code or "", event.description or "", event.location or ""]
+        )
         return hashlib.sha1(text.encode()).hexdigest()
 
     @api.model

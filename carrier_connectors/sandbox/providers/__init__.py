@@ -1,3 +1,10 @@
 """One module per provider; importing it registers its routes."""
 
+from . import usps
+from . import ups
+from . import fedex
 from . import dhl
+from . import sf_express
+from . import fourpx
+from . import seventeen_track
+from . import aftership

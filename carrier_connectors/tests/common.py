@@ -1,0 +1,128 @@
+"""Shared test base: a running carrier sandbox, a tracking account and carrier on it, and
+parcels shipped through Odoo's own flow (sale order → delivery → validate)."""
+
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.tests import TransactionCase
+
+from ..sandbox.server import SandboxServer
+
+_SANDBOX = None
+
+
+def sandbox_server():
+    """One sandbox per test process, started on a free port on 127.0.0.1."""
+    global _SANDBOX
+    if _SANDBOX is None:
+        _SANDBOX = SandboxServer(timeout_delay=1.5).start()
+    return _SANDBOX
+
+
+class TrackingCommon(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox = sandbox_server()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
+        cls.company = cls.env.company
+        cls.company.country_id = cls.env.ref("base.us")
+        cls.stock_location = (
+            cls.env["stock.warehouse"].search([("company_id", "=", cls.company.id)], limit=1).lot_stock_id
+        )
+        cls.account = cls._create_account("dhl", "DHL test", api_key="sandbox-key")
+        cls.carrier = cls._create_carrier("DHL Express (test)", cls.account)
+        cls.product = cls.env["product.product"].create(
+            {
+                "name": "Ceramic Teapot",
+                "is_storable": True,
+                "list_price": 40.0,
+                "standard_price": 12.0,
+                "weight": 1.2,
+            }
+        )
+        cls.product_b = cls.env["product.product"].create(
+            {
+                "name": "Tea Cups (set of 4)",
+                "is_storable": True,
+                "list_price": 25.0,
+                "standard_price": 7.5,
+                "weight": 0.8,
+            }
+        )
+        for product in (cls.product, cls.product_b):
+            cls.env["stock.quant"]._update_available_quantity(product, cls.stock_location, 100)
+        cls.customer_nl = cls.env["res.partner"].create(
+            {
+                "name": "Anna de Vries",
+                "email": "anna@example.nl",
+                "country_id": cls.env.ref("base.nl").id,
+                "city": "Amsterdam",
+                "street": "Oderweg 2",
+                "zip": "1043 AG",
+            }
+        )
+        cls.customer_us = cls.env["res.partner"].create(
+            {
+                "name": "Brandon Freeman",
+                "email": "brandon@example.com",
+                "country_id": cls.env.ref("base.us").id,
+                "city": "Austin",
+                "street": "1 Main St",
+                "zip": "73301",
+            }
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.state.reset()
+        self.sandbox.state.fail_rate = 0.0
+
+    @classmethod
+    def _create_account(cls, provider, name, **credentials):
+        return cls.env["carrier.tracking.account"].create(
+            {
+                "name": name,
+                "provider": provider,
+                "base_url": sandbox_server().url,
+                "rate_limit": 500,
+                **credentials,
+            }
+        )
+
+    @classmethod
+    def _create_carrier(cls, name, account):
+        product = cls.env["product.product"].create({"name": f"Shipping {name}", "type": "service"})
+        return cls.env["delivery.carrier"].create(
+            {
+                "name": name,
+                "delivery_type": "fixed",
+                "fixed_price": 10.0,
+                "product_id": product.id,
+                "tracking_account_id": account.id,
+            }
+        )
+
+    @classmethod
+    def _ship_order(cls, tracking_ref, partner=None, carrier=None, lines=None, shipped_days_ago=0):
+        """Sell, confirm, pick and validate: the delivery leaves with ``tracking_ref``."""
+        partner = partner or cls.customer_nl
+        lines = lines or [(cls.product, 1)]
+        order = cls.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "carrier_id": (carrier or cls.carrier).id,
+                "order_line": [Command.create({"product_id": p.id, "product_uom_qty": q}) for p, q in lines],
+            }
+        )
+        order.action_confirm()
+        picking = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
+        picking.carrier_tracking_ref = tracking_ref
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+        picking.move_ids.picked = True
+        picking.button_validate()
+        if shipped_days_ago:
+            # The parcel left that many days ago: move the clock of this delivery back.
+            picking.date_done = fields.Datetime.now() - timedelta(days=shipped_days_ago)
+        return order, picking
