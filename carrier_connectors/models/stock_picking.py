@@ -61,8 +61,8 @@ class StockPicking(models.Model):
     def _claim_for_tracking(self, limit):
         """Lock up to ``limit`` due pickings, skipping those another server is polling."""
         query = self._search(self._tracking_due_domain(), limit=limit, order="tracking_next_check, id")
-        self.env.cr.execute(SQL("%s FOR UPDATE SKIP LOCKED", query.select(SQL.identifier(self._table, "id"))))
-        return self.browse(row[0] for row in self.env.cr.fetchall())
+        rows = self.env.execute_query(SQL("%s FOR UPDATE SKIP LOCKED", query.select(SQL.identifier(self._table, "id"))))
+        return self.browse(row[0] for row in rows)
 
     # ------------------------------------------------------------------ actions
     def action_update_tracking(self):

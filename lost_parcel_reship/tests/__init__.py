@@ -1,0 +1,4 @@
+from . import test_walking_skeleton
+from . import test_detection
+from . import test_case_flow
+from . import test_access

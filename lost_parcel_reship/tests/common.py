@@ -1,0 +1,56 @@
+"""Base for lost-parcel tests: our own detection rules on top of the tracking test base."""
+
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import Form
+
+from odoo.addons.carrier_connectors.tests.common import TrackingCommon
+
+
+class LostParcelCommon(TrackingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["lost.parcel.rule"].search([]).active = False
+        cls.rule_domestic = cls._create_rule("Domestic", scope="domestic", stalled_days=7, eta_overdue_days=2)
+        cls.rule_international = cls._create_rule(
+            "International", scope="international", stalled_days=20, eta_overdue_days=5
+        )
+        cls.Case = cls.env["lost.parcel.case"]
+
+    @classmethod
+    def _create_rule(cls, name, **vals):
+        return cls.env["lost.parcel.rule"].create({"name": name, "company_id": cls.company.id, **vals})
+
+    @classmethod
+    def _shipped_and_polled(cls, tracking_ref, shipped_days_ago=40, **kwargs):
+        order, picking = cls._ship_order(tracking_ref, shipped_days_ago=shipped_days_ago, **kwargs)
+        picking._update_tracking()
+        return order, picking
+
+    def _detect(self, now=None):
+        return self.env["lost.parcel.rule"]._detect_lost_parcels(now=now)
+
+    def _confirm(self, case, ref="DHL-LOSS-0001", attachments=None):
+        action = case.action_confirm_lost()
+        wizard = Form(self.env[action["res_model"]].with_context(action["context"]))
+        wizard.carrier_confirmation_ref = ref
+        record = wizard.save()
+        if attachments:
+            record.attachment_ids = attachments
+        record.action_confirm()
+        return case
+
+    def _validate(self, picking, tracking_ref=None):
+        if tracking_ref:
+            picking.carrier_tracking_ref = tracking_ref
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+        picking.move_ids.picked = True
+        picking.button_validate()
+        return picking
+
+    @staticmethod
+    def _days_ago(days):
+        return fields.Datetime.now() - timedelta(days=days)

@@ -1,0 +1,2 @@
+from . import lost_parcel_confirm_wizard
+from . import lost_parcel_dismiss_wizard
