@@ -421,10 +421,8 @@ def parse_retry_after(value):
     """Seconds to wait from a Retry-After header (seconds or HTTP date)."""
     if not value:
         return None
-    try:
+    if value.strip().replace(".", "", 1).isdigit():
         return max(0.0, float(value))
-    except ValueError:
-        pass
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):

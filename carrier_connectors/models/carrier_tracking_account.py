@@ -1,7 +1,10 @@
+import os
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..clients import CarrierError, get_client_class, get_webhook_handlers, provider_selection
+from ..clients.base import TokenCache
 
 SECRET_FIELDS = ("api_key", "client_id", "client_secret", "partner_id", "checkword", "app_key", "app_secret")
 
@@ -95,7 +98,11 @@ class CarrierTrackingAccount(models.Model):
     def action_test_connection(self):
         self.ensure_one()
         try:
-            self._get_client(max_attempts=1).test_connection()
+            client = self._get_client(max_attempts=1)
+            if client.token_path:
+                # Tokens are cached by client ID: one obtained with the previous secret would hide a wrong new one.
+                TokenCache.drop(client._token_key())
+            client.test_connection()
         except CarrierError as exc:
             self.write({"last_test_date": fields.Datetime.now(), "last_test_result": str(exc)})
             raise UserError(self.env._("Connection to %(name)s failed: %(error)s", name=self.name, error=exc)) from exc
@@ -123,6 +130,13 @@ class CarrierTrackingAccount(models.Model):
         )
         pickings._apply_tracking_results({p.id: by_number[p.carrier_tracking_ref.strip()] for p in pickings})
         return pickings
+
+    @api.model
+    def _demo_point_at_sandbox(self, account_ids):
+        """Demo data: the carrier sandbox's URL comes from the environment when set."""
+        url = os.environ.get("CARRIER_SANDBOX_URL")
+        if url:
+            self.browse(account_ids).write({"base_url": url})
 
     def action_view_pickings(self):
         self.ensure_one()

@@ -27,7 +27,7 @@ def main():
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        pass
+        logging.info("carrier sandbox stopped")
 
 
 if __name__ == "__main__":

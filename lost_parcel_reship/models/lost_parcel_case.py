@@ -18,7 +18,8 @@ class LostParcelCase(models.Model):
     _order = "score desc, detected_date, id"
     _check_company_auto = True
 
-    name = fields.Char(readonly=True, copy=False, default="/", index="trigram")
+    # Set from the id right after creation (LOST/00042), in one query for a whole detection batch.
+    name = fields.Char(readonly=True, copy=False, index="trigram")
     state = fields.Selection(
         [
             ("detected", "Detected"),
@@ -89,10 +90,6 @@ class LostParcelCase(models.Model):
     reship_state = fields.Selection(related="reship_picking_id.state", string="Reship Status")
     reship_tracking_ref = fields.Char(related="reship_picking_id.carrier_tracking_ref", string="New Tracking Number")
     customer_notified = fields.Boolean(readonly=True, copy=False)
-
-    _sql_constraints = [
-        ("name_unique", "UNIQUE(name, company_id)", "A case reference must be unique per company."),
-    ]
 
     @api.model
     def _expand_states(self, states, domain):
@@ -240,10 +237,13 @@ class LostParcelCase(models.Model):
         """One 'review' activity per case with a responsible, created in one batch."""
         activity_type = self.env.ref("lost_parcel_reship.mail_activity_type_review_case")
         model_id = self.env["ir.model"]._get_id(self._name)
-        self.env["mail.activity"].create(
+        # quick_update: no mail per activity; a detection run may open hundreds of cases and the
+        # reviewer gets them in the activity menu and in the daily digest.
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
             [
                 {
                     "activity_type_id": activity_type.id,
+                    "automated": True,
                     "res_model_id": model_id,
                     "res_id": case.id,
                     "user_id": case.user_id.id,

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 
 
@@ -29,3 +31,18 @@ class SaleOrder(models.Model):
         return self.message_post(
             body=body, author_id=self.partner_id.id, message_type="comment", subtype_xmlid="mail.mt_comment"
         )
+
+    @api.model
+    def _demo_ship_with_tracking(self, shipments):
+        """Demo data: confirm orders and ship them with sandbox tracking numbers, as if the
+        parcels had left ``days`` days ago. Polling and detection then run as for real."""
+        for order_id, tracking_ref, days in shipments:
+            order = self.browse(order_id)
+            order.action_confirm()
+            for picking in order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing"):
+                picking.carrier_tracking_ref = tracking_ref
+                for move in picking.move_ids:
+                    move.quantity = move.product_uom_qty
+                picking.move_ids.picked = True
+                picking.button_validate()
+                picking.date_done = fields.Datetime.now() - timedelta(days=days)

@@ -31,6 +31,30 @@ class StockPicking(models.Model):
         reships.lost_parcel_case_id._notify_customer_reshipped()
         return res
 
+    def _hook_tracking_status_changed(self):
+        """A new carrier exception on a parcel under review is news for its reviewer."""
+        res = super()._hook_tracking_status_changed()
+        alarming = self.filtered(lambda p: p.tracking_status in ("exception", "returning", "returned"))
+        cases = alarming.lost_parcel_case_ids.filtered(lambda c: c.state in ("detected", "to_review", "confirmed"))
+        labels = dict(self._fields["tracking_status"]._description_selection(self.env))
+        for case in cases:
+            picking = case.picking_id
+            text = self.env._(
+                "The carrier now reports %(status)s (%(code)s) for %(ref)s.",
+                status=labels[picking.tracking_status],
+                code=picking.tracking_raw_status or "-",
+                ref=picking.carrier_tracking_ref,
+            )
+            case.message_post(body=text, subtype_xmlid="mail.mt_note")
+            if case.user_id:
+                case.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=self.env._("New carrier exception"),
+                    note=text,
+                    user_id=case.user_id.id,
+                )
+        return res
+
     def _reship_availability(self):
         self.ensure_one()
         if self.state == "assigned":

@@ -34,7 +34,7 @@ class LostParcelCommon(TrackingCommon):
 
     def _confirm(self, case, ref="DHL-LOSS-0001", attachments=None):
         action = case.action_confirm_lost()
-        wizard = Form(self.env[action["res_model"]].with_context(action["context"]))
+        wizard = Form(self.env[action["res_model"]].with_context(**action["context"]))
         wizard.carrier_confirmation_ref = ref
         record = wizard.save()
         if attachments:

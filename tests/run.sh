@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Run every test of the project (both addons' Odoo tests, browser tours, and the carrier
+# client tests in tests/) against a fresh PostgreSQL database, dropped afterwards.
+#
+#   bash tests/run.sh [extra pytest arguments]
+#
+# Needs: Odoo 18 importable by python3 (an `odoo` command on PATH, as Odoo's packages
+# install it), PostgreSQL reachable (PGHOST/PGPORT/PGUSER, default 127.0.0.1:5432 and
+# the current user), the packages of requirements.txt, and Chromium for the tours.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PYTHON=${PYTHON:-python3}
+export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-$(id -un)}
+# Extra modules the reship tests cover (kits, purchase suggestions); not dependencies.
+MODULES=${LPR_TEST_MODULES:-lost_parcel_reship,purchase_stock,mrp}
+
+die() { printf '\ntests/run.sh: %s\n' "$*" >&2; exit 2; }
+
+odoo_dir=$("$PYTHON" - <<'PY' 2>/dev/null
+import os, odoo, odoo.release as r
+assert r.version_info[0] == 18, r.version
+print(os.path.dirname(odoo.__file__))
+PY
+) || die "Odoo 18 cannot be imported by '$PYTHON' ($(command -v "$PYTHON")). Install Odoo 18 (Odoo's packages, or run the tests in the odoo:18.0 image: see README.md)."
+command -v odoo >/dev/null || die "no 'odoo' command on PATH: install Odoo 18 the way its packages do."
+
+"$PYTHON" - <<'PY' || die "PostgreSQL is not reachable at $PGHOST:$PGPORT as '$PGUSER' (set PGHOST, PGPORT, PGUSER, PGPASSWORD)."
+import os, psycopg2
+psycopg2.connect(host=os.environ["PGHOST"], port=os.environ["PGPORT"], user=os.environ["PGUSER"],
+                 password=os.environ.get("PGPASSWORD"), dbname="postgres", connect_timeout=5).close()
+PY
+"$PYTHON" -c "import pytest_odoo, websocket" 2>/dev/null \
+    || die "missing test packages: pip install -r requirements.txt (pytest-odoo, websocket-client)."
+command -v chromium >/dev/null || command -v google-chrome >/dev/null || command -v chromium-browser >/dev/null \
+    || die "no Chromium: the browser tours would be skipped (Debian: apt-get install chromium)."
+
+DB="lpr_test_$(date +%Y%m%d_%H%M%S)_$$"
+WORK=$(mktemp -d)
+cleanup() {
+    "$PYTHON" - "$DB" <<'PY' || true
+import os, sys, psycopg2
+conn = psycopg2.connect(host=os.environ["PGHOST"], port=os.environ["PGPORT"], user=os.environ["PGUSER"],
+                        password=os.environ.get("PGPASSWORD"), dbname="postgres")
+conn.autocommit = True
+conn.cursor().execute(f'DROP DATABASE IF EXISTS "{sys.argv[1]}" WITH (FORCE)')
+PY
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+cat > "$WORK/odoo.conf" <<CONF
+[options]
+addons_path = $odoo_dir/addons,$REPO
+data_dir = $WORK/data
+db_host = $PGHOST
+db_port = $PGPORT
+db_user = $PGUSER
+db_password = ${PGPASSWORD:-False}
+list_db = False
+CONF
+
+echo "== installing $MODULES with demo data in fresh database $DB"
+odoo -c "$WORK/odoo.conf" -d "$DB" -i "$MODULES" --stop-after-init --log-level=warn 2>&1 \
+    | { grep -v "^Running as user 'root'" || true; } | tee "$WORK/install.log"
+if grep -E " (WARNING|ERROR|CRITICAL) " "$WORK/install.log" | grep -E "carrier_connectors|lost_parcel_reship"; then
+    die "installing our modules logged the warnings or errors above."
+fi
+grep -q " CRITICAL \| ERROR " "$WORK/install.log" && die "the installation failed (see above)."
+
+echo "== running tests"
+cd "$REPO"
+set +e
+"$PYTHON" -m pytest -p no:cacheprovider --odoo-database="$DB" --odoo-config="$WORK/odoo.conf" --odoo-http \
+    --junitxml="$WORK/junit.xml" -rfEs carrier_connectors/tests lost_parcel_reship/tests tests "$@"
+status=$?
+set -e
+skipped=$("$PYTHON" -c "
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+print(sum(int(s.get('skipped', 0)) for s in root.iter('testsuite')))" "$WORK/junit.xml" 2>/dev/null || echo 0)
+if [ "$status" -eq 0 ] && [ "$skipped" -gt 0 ]; then
+    die "$skipped test(s) were skipped: a skipped test counts as a failure here (see the reasons above)."
+fi
+exit "$status"
