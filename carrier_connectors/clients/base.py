@@ -4,6 +4,7 @@ No ORM here: a client is built from a dict of settings (see ``BaseClient.__init_
 runs in a thread of the polling cron, in a benchmark or in a test without a database.
 """
 
+import hashlib
 import logging
 import threading
 import time
@@ -286,7 +287,9 @@ class BaseClient:
     token_path = None
 
     def _token_key(self):
-        return (self.base_url + (self.token_path or ""), self.credentials.get("client_id", ""))
+        # The secret is part of the key (hashed): a token got with an old secret must not hide a wrong new one.
+        secret = hashlib.sha256((self.credentials.get("client_secret") or "").encode()).hexdigest()[:16]
+        return (self.base_url + (self.token_path or ""), self.credentials.get("client_id", ""), secret)
 
     def _access_token(self):
         token = TokenCache.get(self._token_key())

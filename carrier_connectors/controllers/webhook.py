@@ -1,9 +1,11 @@
 import logging
 
-from odoo import http
+from odoo import SUPERUSER_ID, http
 from odoo.http import request
 
 from ..clients import CarrierError, get_webhook_handlers
+from ..clients.base import ERROR_MALFORMED
+from ..clients.status import UNKNOWN
 
 _logger = logging.getLogger(__name__)
 
@@ -19,7 +21,9 @@ class CarrierWebhookController(http.Controller):
     )
     def tracking_webhook(self, account_id, **kwargs):
         """Tracking pushes from an aggregator (17TRACK, AfterShip), one URL per account."""
-        account = request.env["carrier.tracking.account"].sudo().browse(account_id).exists()
+        # Pushes come from the aggregator, not from a user: stored and logged in the chatter as OdooBot,
+        # like the polling cron, not as the public user.
+        account = request.env(user=SUPERUSER_ID)["carrier.tracking.account"].browse(account_id).exists()
         handlers = account and account.active and get_webhook_handlers(account.provider)
         if not handlers:
             return request.make_json_response({"error": "unknown webhook"}, status=404)
@@ -36,6 +40,10 @@ class CarrierWebhookController(http.Controller):
             return request.make_json_response({"error": "invalid signature"}, status=401)
         try:
             results = parse(body)
+            empty = [result.tracking_number for result in results if result.status == UNKNOWN and not result.events]
+            if empty:
+                # Storing it would replace the parcel's known status with "unknown".
+                raise CarrierError(ERROR_MALFORMED, f"no tracking information for {', '.join(empty)}")
         except (CarrierError, ValueError, KeyError, TypeError) as exc:
             _logger.warning("Unreadable %s webhook for account %s: %s", account.provider, account.id, exc)
             return request.make_json_response({"error": "unreadable body"}, status=400)

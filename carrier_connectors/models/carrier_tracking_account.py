@@ -1,10 +1,8 @@
 import os
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 from ..clients import CarrierError, get_client_class, get_webhook_handlers, provider_selection
-from ..clients.base import TokenCache
 
 SECRET_FIELDS = ("api_key", "client_id", "client_secret", "partner_id", "checkword", "app_key", "app_secret")
 
@@ -96,24 +94,25 @@ class CarrierTrackingAccount(models.Model):
         return get_client_class(self.provider).tracking_link(tracking_number)
 
     def action_test_connection(self):
+        """Authenticate and make one cheap call; the outcome is kept on the account and shown."""
         self.ensure_one()
         try:
-            client = self._get_client(max_attempts=1)
-            if client.token_path:
-                # Tokens are cached by client ID: one obtained with the previous secret would hide a wrong new one.
-                TokenCache.drop(client._token_key())
-            client.test_connection()
+            self._get_client(max_attempts=1).test_connection()
         except CarrierError as exc:
-            self.write({"last_test_date": fields.Datetime.now(), "last_test_result": str(exc)})
-            raise UserError(self.env._("Connection to %(name)s failed: %(error)s", name=self.name, error=exc)) from exc
-        self.write({"last_test_date": fields.Datetime.now(), "last_test_result": self.env._("Connection OK")})
+            result, kind = str(exc), "danger"
+            message = self.env._("Connection to %(name)s failed: %(error)s", name=self.name, error=exc)
+        else:
+            result, kind = self.env._("Connection OK"), "success"
+            message = self.env._("Connection to %s works.", self.name)
+        self.write({"last_test_date": fields.Datetime.now(), "last_test_result": result})
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "success",
-                "message": self.env._("Connection to %s works.", self.name),
-                "next": {"type": "ir.actions.act_window_close"},
+                "type": kind,
+                "sticky": kind == "danger",
+                "message": message,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
 
@@ -128,6 +127,10 @@ class CarrierTrackingAccount(models.Model):
                 ("state", "=", "done"),
             ]
         )
+        if pickings:
+            # Wait for (or conflict with) a cron batch storing the same parcels: a conflict is a
+            # serialization failure, which Odoo retries, instead of a duplicate-event error.
+            self.env.cr.execute("SELECT id FROM stock_picking WHERE id IN %s FOR UPDATE", [tuple(pickings.ids)])
         pickings._apply_tracking_results({p.id: by_number[p.carrier_tracking_ref.strip()] for p in pickings})
         return pickings
 

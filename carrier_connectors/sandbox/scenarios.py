@@ -143,8 +143,12 @@ class Tracking:
         return self.last is not None and self.last.code == DELIVERED
 
 
+def utcnow():
+    return datetime.utcnow().replace(microsecond=0)
+
+
 def build_tracking(number, scenario, now=None):
-    now = (now or datetime.utcnow()).replace(microsecond=0)
+    now = (now or utcnow()).replace(microsecond=0)
     timeline = TIMELINES[scenario]
     events = [(now - step.ago, step) for step in sorted(timeline, key=lambda s: -s.ago)]
     eta_days = ETA_DAYS.get(scenario)

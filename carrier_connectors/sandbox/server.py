@@ -35,12 +35,16 @@ class SandboxState:
         self.timeout_delay = timeout_delay
         self.issued_tokens = set()
         self.requests = Counter()
+        # When each number's timeline was first asked for: its events stay put afterwards, as a
+        # real carrier's do, so polling twice gives the same events.
+        self.anchors = {}
 
     def set_scenario(self, number, scenario):
         if scenario not in scenarios.SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r}; known: {', '.join(scenarios.SCENARIOS)}")
         with self.lock:
             self.pins[number] = scenario
+            self.anchors.pop(number, None)
 
     def reset(self):
         with self.lock:
@@ -48,6 +52,7 @@ class SandboxState:
             self.calls.clear()
             self.requests.clear()
             self.issued_tokens.clear()
+            self.anchors.clear()
 
     def scenario(self, number):
         with self.lock:
@@ -78,7 +83,9 @@ class SandboxState:
             return None
         if scenario not in scenarios.TIMELINES:
             scenario = "in_transit"
-        return scenarios.build_tracking(number, scenario)
+        with self.lock:
+            anchor = self.anchors.setdefault(number, scenarios.utcnow())
+        return scenarios.build_tracking(number, scenario, now=anchor)
 
     def issue_token(self):
         token = f"sbx-{self.random.getrandbits(64):016x}"

@@ -1,11 +1,14 @@
 """Shared test base: a running carrier sandbox, a tracking account and carrier on it, and
 parcels shipped through Odoo's own flow (sale order → delivery → validate)."""
 
-from datetime import timedelta
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.tests import TransactionCase
 
+from ..sandbox import scenarios
 from ..sandbox.server import SandboxServer
 
 _SANDBOX = None
@@ -17,6 +20,21 @@ def sandbox_server():
     if _SANDBOX is None:
         _SANDBOX = SandboxServer(timeout_delay=1.5).start()
     return _SANDBOX
+
+
+@contextmanager
+def frozen_sandbox_clock():
+    """Sandbox timelines are relative to now: polled again a second later, a parcel would report
+    every event a second later, as new events. A real carrier's events keep their time."""
+    frozen = datetime.utcnow().replace(microsecond=0)
+
+    class FrozenDatetime(datetime):
+        @classmethod
+        def utcnow(cls):
+            return frozen
+
+    with patch.object(scenarios, "datetime", FrozenDatetime):
+        yield frozen
 
 
 class TrackingCommon(TransactionCase):
@@ -78,6 +96,19 @@ class TrackingCommon(TransactionCase):
         self.sandbox.state.reset()
         self.sandbox.state.fail_rate = 0.0
 
+    @contextmanager
+    def _recorded_client_sleeps(self):
+        """Clients note the waits they ask for (Retry-After, backoff, rate limit) instead of sleeping."""
+        waits = []
+        Account = type(self.env["carrier.tracking.account"])
+        get_options = Account._get_client_options
+
+        def options_without_sleep(account):
+            return {**get_options(account), "sleep": waits.append}
+
+        with patch.object(Account, "_get_client_options", options_without_sleep):
+            yield waits
+
     @classmethod
     def _create_account(cls, provider, name, **credentials):
         return cls.env["carrier.tracking.account"].create(
@@ -102,6 +133,49 @@ class TrackingCommon(TransactionCase):
                 "tracking_account_id": account.id,
             }
         )
+
+    @classmethod
+    def _ship_pickings_in_batch(cls, refs, carrier, partner=None, product=None):
+        """One validated delivery per tracking reference, through the stock flow but in batch
+        (one create, confirm, reserve and validate for all): thousands of parcels in flight without
+        a sale order each."""
+        partner = partner or cls.customer_nl
+        product = product or cls.product
+        picking_type = cls.stock_location.warehouse_id.out_type_id
+        source, destination = cls.stock_location, partner.property_stock_customer
+        cls.env["stock.quant"]._update_available_quantity(product, source, len(refs))
+        # No chatter for the creation and the stock steps: the parcels' tracking is what is tested.
+        quiet = cls.env(context=dict(cls.env.context, tracking_disable=True, mail_create_nolog=True))
+        pickings = quiet["stock.picking"].create(
+            [
+                {
+                    "picking_type_id": picking_type.id,
+                    "partner_id": partner.id,
+                    "carrier_id": carrier.id,
+                    "carrier_tracking_ref": ref,
+                    "location_id": source.id,
+                    "location_dest_id": destination.id,
+                    "move_ids": [
+                        Command.create(
+                            {
+                                "name": product.display_name,
+                                "product_id": product.id,
+                                "product_uom_qty": 1,
+                                "product_uom": product.uom_id.id,
+                                "location_id": source.id,
+                                "location_dest_id": destination.id,
+                            }
+                        )
+                    ],
+                }
+                for ref in refs
+            ]
+        )
+        pickings.action_confirm()
+        pickings.action_assign()
+        pickings.move_ids.picked = True
+        pickings.button_validate()
+        return pickings.with_env(cls.env)
 
     @classmethod
     def _ship_order(cls, tracking_ref, partner=None, carrier=None, lines=None, shipped_days_ago=0):

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user, tagged
 
 from .common import TrackingCommon
@@ -17,8 +17,10 @@ class TestTrackingAccount(TrackingCommon):
         self.assertEqual(action["params"]["type"], "success")
         self.assertEqual(self.account.last_test_result, "Connection OK")
         self.account.api_key = "wrong"
-        with self.assertRaisesRegex(UserError, "authentication failed"):
-            self.account.action_test_connection()
+        action = self.account.action_test_connection()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn("authentication failed", action["params"]["message"])
+        self.assertIn("authentication failed", self.account.last_test_result)
 
     def test_secrets_are_for_system_admins_only(self):
         manager = new_test_user(self.env, "stock_manager_t", groups="stock.group_stock_manager")
