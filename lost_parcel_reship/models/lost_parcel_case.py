@@ -44,7 +44,10 @@ class LostParcelCase(models.Model):
     partner_id = fields.Many2one("res.partner", "Customer", compute="_compute_partner_id", store=True, index=True)
     delivery_partner_id = fields.Many2one(related="picking_id.partner_id", string="Delivery Address")
     country_id = fields.Many2one(related="picking_id.partner_id.country_id", store=True, string="Destination Country")
-    carrier_id = fields.Many2one(related="picking_id.carrier_id", store=True, index=True)
+    carrier_id = fields.Many2one(
+        "delivery.carrier", "Carrier", compute="_compute_carrier_id", store=True, readonly=False, index=True,
+        help="The shipping method that lost the parcel.",
+    )
     carrier_tracking_ref = fields.Char(related="picking_id.carrier_tracking_ref")
     carrier_tracking_url = fields.Char(related="picking_id.carrier_tracking_url")
     tracking_status = fields.Selection(related="picking_id.tracking_status")
@@ -100,6 +103,11 @@ class LostParcelCase(models.Model):
     def _compute_partner_id(self):
         for case in self:
             case.partner_id = case.picking_id.sale_id.partner_id or case.picking_id.partner_id.commercial_partner_id
+
+    @api.depends("picking_id")
+    def _compute_carrier_id(self):
+        for case in self:
+            case.carrier_id = case.picking_id.carrier_id
 
     @api.depends("reason_ids.score", "reason_ids.signal")
     def _compute_score(self):
@@ -189,6 +197,7 @@ class LostParcelCase(models.Model):
         rows = Picking.browse(list(found)).read(
             [
                 "company_id",
+                "carrier_id",
                 "tracking_last_event_date",
                 "date_done",
                 "tracking_eta",
@@ -209,6 +218,7 @@ class LostParcelCase(models.Model):
                 {
                     "picking_id": data["id"],
                     "company_id": data["company_id"],
+                    "carrier_id": data["carrier_id"],
                     "user_id": reviewer.id,
                     "detected_date": now,
                     "parent_case_id": data["lost_parcel_case_id"] or False,

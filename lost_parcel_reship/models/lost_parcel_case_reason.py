@@ -9,7 +9,6 @@ class LostParcelCaseReason(models.Model):
     _order = "score desc, id"
 
     case_id = fields.Many2one("lost.parcel.case", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="case_id.company_id", store=True)
     rule_id = fields.Many2one("lost.parcel.rule", ondelete="set null")
     signal = fields.Selection(SIGNALS, required=True)
     evidence = fields.Char(required=True)
