@@ -15,6 +15,7 @@ SAMPLES = ROOT.parent / "shared" / "carrier-samples"
 FIXTURES = ROOT / "tests" / "fixtures"
 sys.path.insert(0, str(ROOT / "carrier_connectors"))
 
+from clients.base import TokenCache  # noqa: E402
 from sandbox.server import SandboxServer  # noqa: E402
 
 
@@ -27,10 +28,13 @@ def sandbox_server():
 
 @pytest.fixture
 def sandbox(sandbox_server):
-    """The running sandbox, with pins, counters and fail rate reset for each test."""
+    """The running sandbox, with pins, counters, issued tokens and fail rate reset for each test;
+    the clients' OAuth2 token cache is emptied with it."""
     sandbox_server.state.reset()
     sandbox_server.state.fail_rate = 0.0
-    return sandbox_server
+    TokenCache._tokens.clear()
+    yield sandbox_server
+    TokenCache._tokens.clear()
 
 
 @pytest.fixture

@@ -48,6 +48,11 @@ class CarrierError(Exception):
         return self.message
 
 
+class BodyError(CarrierError):
+    """A transient refusal a gateway reports inside a 200 answer (SF Express, 4PX): retried by
+    ``BaseClient._with_body_retries`` like an HTTP 429/5xx."""
+
+
 @dataclass
 class TrackingEvent:
     occurred_at: datetime  # naive, UTC
@@ -354,6 +359,18 @@ class BaseClient:
             delay = retry_after if retry_after is not None else self.backoff_base * 2 ** (attempt - 1)
             _logger.info("%s: %s, retry %s/%s in %.1fs", self.label, error, attempt, self.max_attempts - 1, delay)
             self.sleep(min(delay, self.backoff_max))
+
+    def _with_body_retries(self, call):
+        """Run ``call`` again with backoff while it raises BodyError, at most max_attempts times."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return call()
+            except BodyError as exc:
+                if attempt >= self.max_attempts:
+                    raise CarrierError(exc.kind, exc.message) from None
+            self.sleep(min(self.backoff_base * 2 ** (attempt - 1), self.backoff_max))
 
     def _timeout_text(self):
         return f"{self.timeout[-1] if isinstance(self.timeout, tuple) else self.timeout}s"

@@ -25,6 +25,7 @@ from .base import (
     ERROR_NOT_FOUND,
     ERROR_RATE_LIMITED,
     BaseClient,
+    BodyError,
     CarrierError,
     TrackingEvent,
     TrackingResult,
@@ -96,10 +97,6 @@ ERROR_WORDS = [
     (ERROR_RATE_LIMITED, ("frequen", "too many", "rate limit", "频繁", "限流")),
     (ERROR_CARRIER_DOWN, ("busy", "繁忙", "timeout", "超时", "unavailable")),
 ]
-
-
-class _BodyError(CarrierError):
-    """A retryable refusal inside a 200 answer (BaseClient only retries HTTP faults)."""
 
 
 def fourpx_sign(params, body, app_secret):
@@ -192,19 +189,8 @@ class FourPxClient(BaseClient):
         parts = [f"{e.get('error_code')}: {e.get('error_msg')}" for e in errors if isinstance(e, dict)]
         text = "; ".join(filter(None, [payload.get("msg") or "", *parts])) or "request refused"
         kind = classify_refusal(text)
-        error_class = _BodyError if kind in (ERROR_RATE_LIMITED, ERROR_CARRIER_DOWN) else CarrierError
+        error_class = BodyError if kind in (ERROR_RATE_LIMITED, ERROR_CARRIER_DOWN) else CarrierError
         raise error_class(kind, f"4PX: {text}")
-
-    def _with_body_retries(self, call):
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return call()
-            except _BodyError as exc:
-                if attempt >= self.max_attempts:
-                    raise CarrierError(exc.kind, exc.message) from None
-            self.sleep(min(self.backoff_base * 2 ** (attempt - 1), self.backoff_max))
 
     def _parse(self, number, data, raw=None):
         result = TrackingResult(number, raw=raw if raw is not None else data)

@@ -26,6 +26,7 @@ from .base import (
     ERROR_NOT_FOUND,
     ERROR_RATE_LIMITED,
     BaseClient,
+    BodyError,
     CarrierError,
     TrackingEvent,
     TrackingResult,
@@ -101,10 +102,6 @@ REMARK_KEYWORDS = [
     ("丰巢", st.AVAILABLE_FOR_PICKUP, ""),
     ("驿站", st.AVAILABLE_FOR_PICKUP, ""),
 ]
-
-
-class _BodyError(CarrierError):
-    """An error the gateway put in a 200 answer: retried here, since BaseClient only retries HTTP faults."""
 
 
 def java_urlencode(text):
@@ -196,7 +193,7 @@ class SfExpressClient(BaseClient):
         if code != "A1000":
             kind, meaning = API_CODES.get(code, (ERROR_CONFIG, "request refused"))
             detail = payload.get("apiErrorMsg") or ""
-            error_class = _BodyError if kind in (ERROR_CARRIER_DOWN, ERROR_RATE_LIMITED) else CarrierError
+            error_class = BodyError if kind in (ERROR_CARRIER_DOWN, ERROR_RATE_LIMITED) else CarrierError
             raise error_class(kind, f"SF Express: {meaning} ({code}{': ' + detail if detail else ''})")
         data = payload["apiResultData"]
         if isinstance(data, str):
@@ -207,17 +204,6 @@ class SfExpressClient(BaseClient):
                 f"SF Express: route query refused ({data.get('errorCode')}: {data.get('errorMsg') or 'no reason'})",
             )
         return data["msgData"]["routeResps"]
-
-    def _with_body_retries(self, call):
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return call()
-            except _BodyError as exc:
-                if attempt >= self.max_attempts:
-                    raise CarrierError(exc.kind, exc.message) from None
-            self.sleep(min(self.backoff_base * 2 ** (attempt - 1), self.backoff_max))
 
     def _parse_routes(self, number, resp, raw=None):
         result = TrackingResult(number, raw=raw if raw is not None else resp)

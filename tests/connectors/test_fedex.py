@@ -11,20 +11,12 @@ from clients.base import (
     ERROR_MALFORMED,
     ERROR_NOT_FOUND,
     ERROR_RATE_LIMITED,
-    TokenCache,
 )
 from clients.fedex import FedexClient, normalize
 
 from ..conftest import load_fixture
 
 CREDS = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_tokens():
-    TokenCache._tokens.clear()
-    yield
-    TokenCache._tokens.clear()
 
 
 def make_client(sandbox, sleep=None, **kwargs):

@@ -12,7 +12,6 @@ from clients.base import (
     ERROR_NOT_FOUND,
     ERROR_RATE_LIMITED,
     CarrierError,
-    TokenCache,
 )
 from clients.ups import UpsClient, activity_time, normalize
 
@@ -20,13 +19,6 @@ from ..conftest import load_fixture
 
 CREDS = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
 SAMPLE_NUMBER = "1Z023E2X0214323462"
-
-
-@pytest.fixture(autouse=True)
-def fresh_tokens():
-    TokenCache._tokens.clear()
-    yield
-    TokenCache._tokens.clear()
 
 
 def make_client(sandbox, sleep=None, **kwargs):

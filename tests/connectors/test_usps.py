@@ -9,7 +9,6 @@ from clients.base import (
     ERROR_MALFORMED,
     ERROR_NOT_FOUND,
     ERROR_RATE_LIMITED,
-    TokenCache,
 )
 from clients.usps import UspsClient, event_time, normalize
 
@@ -17,13 +16,6 @@ from ..conftest import load_fixture
 
 CREDS = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
 SAMPLE_NUMBER = "9400109104250532908587"
-
-
-@pytest.fixture(autouse=True)
-def fresh_tokens():
-    TokenCache._tokens.clear()
-    yield
-    TokenCache._tokens.clear()
 
 
 def make_client(sandbox, sleep=None, **kwargs):
