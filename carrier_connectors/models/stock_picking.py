@@ -173,11 +173,12 @@ class StockPicking(models.Model):
             if vals.get("tracking_status") and vals["tracking_status"] != picking.tracking_status:
                 changed |= picking
                 last = result.events[-1] if result.events else None
+                detail = f" ({last.description}, {last.location})" if last else ""
                 notes[picking.id] = self.env._(
                     "Tracking: %(old)s → %(new)s%(detail)s",
                     old=labels.get(picking.tracking_status, self.env._("none")),
                     new=labels[vals["tracking_status"]],
-                    detail=f" ({last.description}, {last.location})" if last else "",
+                    detail=detail,
                 )
             picking.write(vals)
         # Events are the carrier's facts, not the user's input: stored whoever asked the update.
