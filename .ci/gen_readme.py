@@ -26,8 +26,7 @@ def render(addon):
                 parts.append(f"{title}\n{'=' * len(title)}\n")
             parts.append(path.read_text().strip() + "\n")
     parts.append(
-        "Credits\n=======\n\nAuthors: Lost Parcel & Reship contributors. "
-        "Generated from the ``readme/`` fragments.\n"
+        "Credits\n=======\n\nAuthors: Lost Parcel & Reship contributors. Generated from the ``readme/`` fragments.\n"
     )
     return "\n".join(parts)
 

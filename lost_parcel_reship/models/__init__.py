@@ -8,3 +8,10 @@ from . import stock_rule
 from . import stock_picking
 from . import sale_order
 from . import res_config_settings
+from . import lost_parcel_carrier_rule
+from . import lost_parcel_case_carrier
+from . import lost_parcel_case_cost
+from . import lost_parcel_case_refund
+from . import delivery_carrier
+from . import sale_order_line
+from . import lost_parcel_case_shortage

@@ -45,7 +45,12 @@ class LostParcelCase(models.Model):
     delivery_partner_id = fields.Many2one(related="picking_id.partner_id", string="Delivery Address")
     country_id = fields.Many2one(related="picking_id.partner_id.country_id", store=True, string="Destination Country")
     carrier_id = fields.Many2one(
-        "delivery.carrier", "Carrier", compute="_compute_carrier_id", store=True, readonly=False, index=True,
+        "delivery.carrier",
+        "Carrier",
+        compute="_compute_carrier_id",
+        store=True,
+        readonly=False,
+        index=True,
         help="The shipping method that lost the parcel.",
     )
     carrier_tracking_ref = fields.Char(related="picking_id.carrier_tracking_ref")

@@ -23,3 +23,16 @@ class StockMove(models.Model):
         if self.lost_parcel_case_id:
             values["lost_parcel_case_id"] = self.lost_parcel_case_id.id
         return values
+
+    def _prepare_move_split_vals(self, qty):
+        # A backorder of a reship is still the reship of the same case.
+        vals = super()._prepare_move_split_vals(qty)
+        if self.lost_parcel_case_id:
+            vals["lost_parcel_case_id"] = self.lost_parcel_case_id.id
+        return vals
+
+    def _action_assign(self, force_qty=False):
+        res = super()._action_assign(force_qty=force_qty)
+        # Stock arrived for a reship that waited: the purchaser's activity is done.
+        self.lost_parcel_case_id.filtered(lambda c: c.state == "reshipped")._close_reship_shortage()
+        return res

@@ -68,3 +68,53 @@ class StockPicking(models.Model):
         action["domain"] = [("picking_id", "=", self.id)]
         action["context"] = {"default_picking_id": self.id}
         return action
+
+    lost_parcel_sales_channel = fields.Selection(related="lost_parcel_case_id.sales_channel", string="Sales Channel")
+    lost_parcel_marketplace_ref = fields.Char(
+        related="lost_parcel_case_id.marketplace_order_ref", string="Marketplace Order Ref."
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        Case = self.env["lost.parcel.case"]
+        for vals in vals_list:
+            case_id = vals.get("lost_parcel_case_id")
+            if not case_id and vals.get("backorder_id"):
+                case_id = self.browse(vals["backorder_id"]).lost_parcel_case_id.id
+            if case_id:
+                vals.update(Case.browse(case_id)._prepare_reship_picking_vals(vals))
+        pickings = super().create(vals_list)
+        pickings.filtered("lost_parcel_case_id")._follow_reship_to_customer()
+        return pickings
+
+    def action_cancel(self):
+        res = super().action_cancel()
+        self.lost_parcel_case_id._reopen_cancelled_reship()
+        return res
+
+    def action_reship_lost_parcel(self):
+        """Server action on the delivery list: reship the confirmed lost-parcel cases of the
+        selected deliveries."""
+        cases = self.lost_parcel_case_ids.filtered(lambda c: c.state == "confirmed")
+        skipped = self.filtered(lambda p: not p.lost_parcel_case_ids & cases)
+        errors = cases._reship_many()
+        for picking in skipped:
+            errors[picking] = self.env._("%s: no case confirmed lost", picking.name)
+        return cases._reship_notification(errors)
+
+    def _follow_reship_to_customer(self):
+        """The last step of a multi-step reship is created when the previous one is done: from
+        then on the case shows the transfer that reaches the customer."""
+        for picking in self.filtered(lambda p: p.location_dest_id.usage == "customer"):
+            case = picking.lost_parcel_case_id
+            current = case.reship_picking_id
+            if case.state == "reshipped" and (
+                current.location_dest_id.usage != "customer" or current.state == "cancel"
+            ):
+                case.reship_picking_id = picking
+
+    def _add_delivery_cost_to_so(self):
+        # The seller pays for the reship: its shipping never goes on the customer's order.
+        if self.lost_parcel_case_id:
+            return None
+        return super()._add_delivery_cost_to_so()

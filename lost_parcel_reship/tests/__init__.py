@@ -4,3 +4,9 @@ from . import test_case_flow
 from . import test_access
 from . import test_ui_tour
 from . import test_portal
+from . import test_reship
+from . import test_carrier_choice
+from . import test_reship_batch
+from . import test_reship_shortage
+from . import test_refund
+from . import test_costs

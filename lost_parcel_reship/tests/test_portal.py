@@ -6,7 +6,7 @@ from .common import LostParcelCommon
 @tagged("post_install", "-at_install")
 class TestPortalNotReceived(LostParcelCommon, HttpCase):
     def test_customer_button_posts_an_inquiry_on_the_order(self):
-        order, picking = self._shipped_and_polled("JD0INTRANSIT2101")
+        order, _picking = self._shipped_and_polled("JD0INTRANSIT2101")
         order._portal_ensure_token()
         page = self.url_open(f"/my/orders/{order.id}?access_token={order.access_token}")
         self.assertEqual(page.status_code, 200)

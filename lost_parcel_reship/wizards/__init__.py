@@ -1,2 +1,4 @@
 from . import lost_parcel_confirm_wizard
 from . import lost_parcel_dismiss_wizard
+from . import lost_parcel_reship_wizard
+from . import lost_parcel_refund_wizard

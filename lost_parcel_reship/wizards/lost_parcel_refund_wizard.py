@@ -1,0 +1,52 @@
+from odoo import Command, api, fields, models
+
+
+class LostParcelRefundWizard(models.TransientModel):
+    _name = "lost.parcel.refund.wizard"
+    _description = "Refund a Lost Parcel Instead of Reshipping"
+
+    case_id = fields.Many2one("lost.parcel.case", required=True, readonly=True)
+    reason = fields.Text(required=True, help="Why the customer is refunded instead of reshipped.")
+    invoiced = fields.Boolean(compute="_compute_invoiced")
+    line_ids = fields.One2many(
+        "lost.parcel.refund.wizard.line",
+        "wizard_id",
+        compute="_compute_line_ids",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+
+    @api.depends("case_id")
+    def _compute_invoiced(self):
+        for wizard in self:
+            wizard.invoiced = any(
+                line._lost_parcel_posted_invoiced_qty() > 0 for line in wizard.case_id._reship_moves().sale_line_id
+            )
+
+    @api.depends("case_id")
+    def _compute_line_ids(self):
+        for wizard in self:
+            wizard.line_ids = [Command.clear()] + [
+                Command.create({"move_id": move.id, "quantity": move.quantity})
+                for move in wizard.case_id._reship_moves()
+            ]
+
+    def action_refund(self):
+        self.ensure_one()
+        credit_notes = self.case_id._refund(self.reason, {line.move_id.id: line.quantity for line in self.line_ids})
+        if credit_notes:
+            return self.case_id.action_view_refunds()
+        return {"type": "ir.actions.act_window_close"}
+
+
+class LostParcelRefundWizardLine(models.TransientModel):
+    _name = "lost.parcel.refund.wizard.line"
+    _description = "Refund a Lost Parcel: Line"
+
+    wizard_id = fields.Many2one("lost.parcel.refund.wizard", required=True, ondelete="cascade")
+    move_id = fields.Many2one("stock.move", "Lost Move", required=True, readonly=True)
+    product_id = fields.Many2one(related="move_id.product_id")
+    shipped_quantity = fields.Float(related="move_id.quantity", string="Shipped")
+    quantity = fields.Float("To Refund", digits="Product Unit of Measure")
+    uom_id = fields.Many2one(related="move_id.product_uom")
