@@ -49,7 +49,6 @@ class LostParcelCase(models.Model):
         "Carrier",
         compute="_compute_carrier_id",
         store=True,
-        readonly=False,
         index=True,
         help="The shipping method that lost the parcel.",
     )
@@ -153,6 +152,22 @@ class LostParcelCase(models.Model):
             if not case.reship_carrier_id:
                 case.reship_carrier_id = case.carrier_id
 
+    # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        cases = super().create(vals_list)
+        unnamed = cases.filtered(lambda c: not c.name)
+        if unnamed:
+            # Reference from the id (LOST/00042): one query for a whole detection batch.
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE lost_parcel_case SET name = 'LOST/' || LPAD(id::text, 5, '0') WHERE id IN %s",
+                    tuple(unnamed.ids),
+                )
+            )
+            unnamed.invalidate_recordset(["name"])
+        return cases
+
     # ------------------------------------------------------------------ creation by detection
     @api.model
     def _prepare_reason_vals(self, rule, signal, extra, data, now):
@@ -231,13 +246,6 @@ class LostParcelCase(models.Model):
                 }
             )
         cases = self.with_context(tracking_disable=True, mail_create_nolog=True).create(vals_list)
-        self.env.cr.execute(
-            SQL(
-                "UPDATE lost_parcel_case SET name = 'LOST/' || LPAD(id::text, 5, '0') WHERE id IN %s",
-                tuple(cases.ids),
-            )
-        )
-        cases.invalidate_recordset(["name"])
         cases._message_log_batch(
             bodies={case.id: self.env._("Parcel flagged as probably lost: %s", case.signals) for case in cases}
         )

@@ -169,3 +169,12 @@ class TestCaseFlow(LostParcelCommon):
         self.assertIn("now reports Exception", case.message_ids[0].body)
         todo = case.activity_ids.filtered(lambda a: a.summary == "New carrier exception")
         self.assertEqual(todo.user_id, reviewer)
+
+    def test_case_opened_by_hand_gets_a_reference(self):
+        _order, picking = self._shipped_and_polled("JD0INTRANSIT2301")
+        form = Form(self.Case)
+        form.picking_id = picking
+        case = form.save()
+        self.assertRegex(case.name, r"^LOST/\d{5}$")
+        self.assertEqual(case.carrier_id, self.carrier)
+        self.assertEqual(case.partner_id, self.customer_nl)
