@@ -1,7 +1,12 @@
 import base64
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from lxml import etree
 
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import LostParcelCommon
 
@@ -178,3 +183,18 @@ class TestCaseFlow(LostParcelCommon):
         self.assertRegex(case.name, r"^LOST/\d{5}$")
         self.assertEqual(case.carrier_id, self.carrier)
         self.assertEqual(case.partner_id, self.customer_nl)
+
+    def test_queue_filters_by_age_since_shipping(self):
+        old = self._open_case("JD0STALLED2401", shipped_days_ago=40)
+        recent = self._open_case("JD0LOST2402", shipped_days_ago=10)
+        arch = etree.fromstring(self.env.ref("lost_parcel_reship.lost_parcel_case_view_search").arch)
+
+        def filtered(name):
+            text = arch.xpath(f"//filter[@name='{name}']")[0].get("domain")
+            domain = safe_eval(text, {"context_today": date.today, "relativedelta": relativedelta})
+            return self.Case.search(domain)
+
+        self.assertIn(old, filtered("shipped_month"))
+        self.assertNotIn(recent, filtered("shipped_month"))
+        self.assertIn(recent, filtered("shipped_week"))
+        self.assertNotIn(old, filtered("shipped_week"))
