@@ -1,3 +1,4 @@
+import itertools
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +14,8 @@ from ..clients.status import EXCEPTION_KINDS, FINAL_STATUSES, STATUS_SELECTION
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 200
+# Threads of one poll, all accounts together (each account also keeps to its own concurrency).
+MAX_POLL_THREADS = 32
 # How soon to look again after each kind of error, in hours.
 ERROR_RETRY_HOURS = {"rate_limited": 0.5, "carrier_down": 0.5, "malformed": 1, "not_found": 12}
 
@@ -116,38 +119,53 @@ class StockPicking(models.Model):
     def _update_tracking(self):
         """Ask the carriers about these pickings (HTTP in threads, no ORM there), then
         store what they said in this transaction."""
-        results = {}
-        for account, pickings in self.grouped("tracking_account_id").items():
-            if not account:
-                continue
-            results.update(self._fetch_tracking(account, pickings))
+        results = self._fetch_tracking(self.grouped("tracking_account_id"))
         self._apply_tracking_results(results)
         return results
 
     @api.model
-    def _fetch_tracking(self, account, pickings):
-        """{picking id: TrackingResult}; per-parcel errors come back as failed results."""
-        numbers = {}
-        for picking in pickings:
-            numbers.setdefault(picking.carrier_tracking_ref.strip(), []).append(picking.id)
-        try:
-            options = account._get_client_options()
-            client_cls = get_client_class(account.provider)
-            client_cls(**options)  # fails early on missing credentials
-        except CarrierError as exc:
-            return {pid: TrackingResult.failure(number, exc) for number, ids in numbers.items() for pid in ids}
-        size = client_cls.batch_size
-        chunks = [list(numbers)[i : i + size] for i in range(0, len(numbers), size)]
+    def _fetch_tracking(self, pickings_by_account):
+        """{picking id: TrackingResult} for {account: pickings}; per-parcel errors come back as
+        failed results. Every account's calls share one thread pool, so one carrier's
+        Retry-After waits overlap the other carriers' work; each account keeps to its own
+        number of parallel requests (and its rate limit, in the client)."""
+        results, tasks, slots, limits = {}, [], {}, {}
+        for account, pickings in pickings_by_account.items():
+            if not account:
+                continue
+            numbers = {}
+            for picking in pickings:
+                numbers.setdefault(picking.carrier_tracking_ref.strip(), []).append(picking.id)
+            try:
+                options = account._get_client_options()
+                client_cls = get_client_class(account.provider)
+                client_cls(**options)  # fails early on missing credentials
+            except CarrierError as exc:
+                results.update({pid: TrackingResult.failure(n, exc) for n, ids in numbers.items() for pid in ids})
+                continue
+            limits[account.id] = max(1, account.concurrency)
+            slots[account.id] = threading.Semaphore(limits[account.id])
+            size = client_cls.batch_size
+            refs = list(numbers)
+            tasks.append(
+                [(account.id, client_cls, options, numbers, refs[i : i + size]) for i in range(0, len(refs), size)]
+            )
 
-        def fetch(chunk):  # runs in a worker thread: no ORM here
-            return client_cls(**options).track(chunk)
+        def fetch(task):  # runs in a worker thread: no ORM here
+            account_id, client_cls, options, numbers, chunk = task
+            with slots[account_id]:
+                answer = client_cls(**options).track(chunk)
+            return {pid: answer[number] for number in chunk for pid in numbers[number]}
 
-        by_number = {}
-        workers = max(1, min(account.concurrency, len(chunks)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tracking") as pool:
-            for answer in pool.map(fetch, chunks):
-                by_number.update(answer)
-        return {pid: by_number[number] for number, ids in numbers.items() for pid in ids}
+        # Round-robin over the accounts, so free threads take another carrier's work instead of
+        # queueing behind the same account's concurrency limit.
+        tasks = [task for batch in itertools.zip_longest(*tasks) for task in batch if task]
+        if tasks:
+            workers = min(MAX_POLL_THREADS, sum(limits.values()), len(tasks))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tracking") as pool:
+                for answer in pool.map(fetch, tasks):
+                    results.update(answer)
+        return results
 
     def _apply_tracking_results(self, results):
         """Store results: new events once, picking summary, next check date."""

@@ -20,9 +20,12 @@ def main():
     parser.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT", "8079")))
     parser.add_argument("--fail-rate", type=float, default=0.0, help="share of calls answered 429/500")
     parser.add_argument("--timeout-delay", type=float, default=3.0, help="seconds the 'timeout' scenario waits")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds every answer takes, like a network")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    server = SandboxServer(args.host, args.port, fail_rate=args.fail_rate, timeout_delay=args.timeout_delay)
+    server = SandboxServer(
+        args.host, args.port, fail_rate=args.fail_rate, timeout_delay=args.timeout_delay, latency=args.latency
+    )
     logging.info("carrier sandbox listening on %s", server.url)
     try:
         server.serve_forever()

@@ -26,13 +26,15 @@ _logger = logging.getLogger(__name__)
 class SandboxState:
     """Scenario pins, per-number call counters and injected faults, shared by all threads."""
 
-    def __init__(self, fail_rate=0.0, seed=0, timeout_delay=3.0):
+    def __init__(self, fail_rate=0.0, seed=0, timeout_delay=3.0, latency=0.0):
         self.lock = threading.Lock()
         self.pins = {}
         self.calls = Counter()
         self.fail_rate = fail_rate
         self.random = random.Random(seed)
         self.timeout_delay = timeout_delay
+        # Seconds every carrier answer takes, as over a real network (benchmarks).
+        self.latency = latency
         self.issued_tokens = set()
         self.requests = Counter()
         # When each number's timeline was first asked for: its events stay put afterwards, as a
@@ -152,6 +154,8 @@ class Handler(BaseHTTPRequestHandler):
                 if method == request.method and match:
                     with state.lock:
                         state.requests[provider] += 1
+                    if state.latency:
+                        time.sleep(state.latency)
                     try:
                         response = handler(request, state, **match.groupdict())
                     except Exception as exc:  # a sandbox bug must show, not hang the client

@@ -29,6 +29,7 @@ def parse_args():
     parser.add_argument("--fail-rate", type=float, default=0.1, help="share of carrier calls answered 429/5xx")
     parser.add_argument("--rate-limit", type=float, default=1000.0, help="calls per second allowed per account")
     parser.add_argument("--concurrency", type=int, default=4, help="parallel requests per account")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds each carrier answer takes (network)")
     parser.add_argument("--batch-size", type=int, default=200, help="parcels claimed per cron batch")
     parser.add_argument(
         "--scenarios",
@@ -141,7 +142,7 @@ def main():
     registry = boot(args)
     from odoo.addons.carrier_connectors.sandbox.server import SandboxServer  # noqa: PLC0415
 
-    sandbox = SandboxServer().start()
+    sandbox = SandboxServer(latency=args.latency).start()
     try:
         with rolled_back_env(registry) as env:
             started = time.perf_counter()
@@ -196,7 +197,8 @@ def report(args, figures):
         ("parcels due / polled", f"{figures['due']} / {figures['polled']}"),
         (
             "carrier calls failing",
-            f"{args.fail_rate:.0%} (limit {args.rate_limit:g} calls/s, {args.concurrency} threads)",
+            f"{args.fail_rate:.0%} (limit {args.rate_limit:g} calls/s, {args.concurrency} threads, "
+            f"{args.latency * 1000:g} ms per answer)",
         ),
         ("poll time", f"{figures['seconds']:.1f} s ({figures['polled'] / figures['seconds']:.1f} parcels/s)"),
         ("  in HTTP (threads)", f"{figures['phases']['_fetch_tracking']:.1f} s"),
