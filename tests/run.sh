@@ -25,7 +25,7 @@ PY
 ) || die "Odoo 18 cannot be imported by '$PYTHON' ($(command -v "$PYTHON")). Install Odoo 18 (Odoo's packages, or run the tests in the odoo:18.0 image: see README.md)."
 command -v odoo >/dev/null || die "no 'odoo' command on PATH: install Odoo 18 the way its packages do."
 
-"$PYTHON" - <<'PY' || die "PostgreSQL is not reachable at $PGHOST:$PGPORT as '$PGUSER' (set PGHOST, PGPORT, PGUSER, PGPASSWORD)."
+"$PYTHON" - 2>/dev/null <<'PY' || die "PostgreSQL is not reachable at $PGHOST:$PGPORT as '$PGUSER' (set PGHOST, PGPORT, PGUSER, PGPASSWORD)."
 import os, psycopg2
 psycopg2.connect(host=os.environ["PGHOST"], port=os.environ["PGPORT"], user=os.environ["PGUSER"],
                  password=os.environ.get("PGPASSWORD"), dbname="postgres", connect_timeout=5).close()
