@@ -178,6 +178,17 @@ class TrackingCommon(TransactionCase):
         return pickings.with_env(cls.env)
 
     @classmethod
+    def _validate(cls, picking, tracking_ref=None):
+        """Pick everything and validate, the delivery leaving with ``tracking_ref``."""
+        if tracking_ref:
+            picking.carrier_tracking_ref = tracking_ref
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+        picking.move_ids.picked = True
+        picking.button_validate()
+        return picking
+
+    @classmethod
     def _ship_order(cls, tracking_ref, partner=None, carrier=None, lines=None, shipped_days_ago=0):
         """Sell, confirm, pick and validate: the delivery leaves with ``tracking_ref``."""
         partner = partner or cls.customer_nl
@@ -190,12 +201,7 @@ class TrackingCommon(TransactionCase):
             }
         )
         order.action_confirm()
-        picking = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
-        picking.carrier_tracking_ref = tracking_ref
-        for move in picking.move_ids:
-            move.quantity = move.product_uom_qty
-        picking.move_ids.picked = True
-        picking.button_validate()
+        picking = cls._validate(order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing"), tracking_ref)
         if shipped_days_ago:
             # The parcel left that many days ago: move the clock of this delivery back.
             picking.date_done = fields.Datetime.now() - timedelta(days=shipped_days_ago)

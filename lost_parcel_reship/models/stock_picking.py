@@ -55,13 +55,6 @@ class StockPicking(models.Model):
                 )
         return res
 
-    def _reship_availability(self):
-        self.ensure_one()
-        if self.state == "assigned":
-            return self.env._("reserved from stock")
-        missing = self.move_ids.filtered(lambda m: m.state not in ("assigned", "done", "cancel"))
-        return self.env._("waiting for %s", ", ".join(missing.product_id.mapped("display_name")))
-
     def action_view_lost_parcel_cases(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("lost_parcel_reship.action_lost_parcel_case")

@@ -42,15 +42,6 @@ class LostParcelCommon(TrackingCommon):
         record.action_confirm()
         return case
 
-    def _validate(self, picking, tracking_ref=None):
-        if tracking_ref:
-            picking.carrier_tracking_ref = tracking_ref
-        for move in picking.move_ids:
-            move.quantity = move.product_uom_qty
-        picking.move_ids.picked = True
-        picking.button_validate()
-        return picking
-
     @staticmethod
     def _days_ago(days):
         return fields.Datetime.now() - timedelta(days=days)
