@@ -3,6 +3,7 @@
 # client tests in tests/) against a fresh PostgreSQL database, dropped afterwards.
 #
 #   bash tests/run.sh [extra pytest arguments]
+#   LPR_TEST_PATHS="lost_parcel_reship/tests/test_refund.py" bash tests/run.sh   (a subset)
 #
 # Needs: Odoo 18 importable by python3 (an `odoo` command on PATH, as Odoo's packages
 # install it), PostgreSQL reachable (PGHOST/PGPORT/PGUSER, default 127.0.0.1:5432 and
@@ -36,6 +37,10 @@ command -v chromium >/dev/null || command -v google-chrome >/dev/null || command
     || die "no Chromium: the browser tours would be skipped (Debian: apt-get install chromium)."
 
 DB="lpr_test_$(date +%Y%m%d_%H%M%S)_$$"
+# Which tests: all of them by default; a subset (paths, pytest syntax) for a quick look.
+read -r -a TEST_PATHS <<< "${LPR_TEST_PATHS:-carrier_connectors/tests lost_parcel_reship/tests tests}"
+# A free port for the Odoo server of the browser tours, so two runs can share a machine.
+HTTP_PORT=${LPR_HTTP_PORT:-$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 WORK=$(mktemp -d)
 cleanup() {
     "$PYTHON" - "$DB" <<'PY' || true
@@ -58,6 +63,7 @@ db_port = $PGPORT
 db_user = $PGUSER
 db_password = ${PGPASSWORD:-False}
 list_db = False
+http_port = $HTTP_PORT
 CONF
 
 echo "== installing $MODULES with demo data in fresh database $DB"
@@ -72,7 +78,7 @@ echo "== running tests"
 cd "$REPO"
 set +e
 "$PYTHON" -m pytest -p no:cacheprovider --odoo-database="$DB" --odoo-config="$WORK/odoo.conf" --odoo-http \
-    --junitxml="$WORK/junit.xml" -rfEs carrier_connectors/tests lost_parcel_reship/tests tests "$@"
+    --junitxml="$WORK/junit.xml" -rfEs "${TEST_PATHS[@]}" "$@"
 status=$?
 set -e
 skipped=$("$PYTHON" -c "

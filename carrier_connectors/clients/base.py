@@ -1,56 +1,64 @@
-"""Plain-Python base for every carrier client: HTTP, retries, rate limit, OAuth2 tokens.
+r"""Base of every carrier tracking client and the result type all of them return.
 
-No ORM here: a client is built from a dict of settings (see ``BaseClient.__init__``) so that it
-runs in a thread of the polling cron, in a benchmark or in a test without a database.
+HTTP, retries, rate limits and OAuth2 come from ``ApiClient`` (``api.py``), shared with the
+store and claim clients. A tracking client adds one thing: ``_track_batch(numbers)``, the
+carrier's own call, parsed into ``TrackingResult``\ s with the normalized status of
+``status.py``.
+
+Webhook contract (aggregators that push updates: 17TRACK, AfterShip): a client module may
+define two module-level functions, found by ``registry.get_webhook_handlers``:
+
+- ``verify_webhook(body: bytes, headers: dict, secret: str) -> bool``: the provider's
+  signature check, in constant time;
+- ``parse_webhook(body: bytes) -> list[TrackingResult]``: the pushed results, parsed like a
+  poll's; raises ``CarrierError``/``ValueError`` on a body it cannot read.
+
+The Odoo controller (``controllers/webhook.py``) calls them and stores the results like a poll.
 """
 
-import hashlib
-import logging
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
-
-import requests
 
 from . import status as st
+from .api import (
+    ERROR_AUTH,
+    ERROR_CARRIER_DOWN,
+    ERROR_CONFIG,
+    ERROR_KINDS,
+    ERROR_MALFORMED,
+    ERROR_NOT_FOUND,
+    ERROR_RATE_LIMITED,
+    ApiClient,
+    ApiError,
+    BodyError,
+    RateLimiter,
+    TokenCache,
+    find_message,
+    parse_retry_after,
+)
 
-_logger = logging.getLogger(__name__)
-
-# Error kinds, stored on the picking so users can filter on them.
-ERROR_AUTH = "auth"
-ERROR_NOT_FOUND = "not_found"
-ERROR_RATE_LIMITED = "rate_limited"
-ERROR_CARRIER_DOWN = "carrier_down"
-ERROR_MALFORMED = "malformed"
-ERROR_CONFIG = "config"
-ERROR_KINDS = [
-    (ERROR_AUTH, "Authentication failed"),
-    (ERROR_NOT_FOUND, "Tracking number not found"),
-    (ERROR_RATE_LIMITED, "Rate limited"),
-    (ERROR_CARRIER_DOWN, "Carrier unreachable"),
-    (ERROR_MALFORMED, "Malformed answer"),
-    (ERROR_CONFIG, "Configuration error"),
+__all__ = [
+    "ERROR_AUTH",
+    "ERROR_CARRIER_DOWN",
+    "ERROR_CONFIG",
+    "ERROR_KINDS",
+    "ERROR_MALFORMED",
+    "ERROR_NOT_FOUND",
+    "ERROR_RATE_LIMITED",
+    "BaseClient",
+    "BodyError",
+    "CarrierError",
+    "RateLimiter",
+    "TokenCache",
+    "TrackingEvent",
+    "TrackingResult",
+    "find_message",
+    "parse_retry_after",
+    "to_utc",
 ]
 
-
-class CarrierError(Exception):
-    """A failure talking to a carrier, with a kind users can act on."""
-
-    def __init__(self, kind, message, retry_after=None):
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.retry_after = retry_after
-
-    def __str__(self):
-        return self.message
-
-
-class BodyError(CarrierError):
-    """A transient refusal a gateway reports inside a 200 answer (SF Express, 4PX): retried by
-    ``BaseClient._with_body_retries`` like an HTTP 429/5xx."""
+# Carrier code says CarrierError: the same class as every API client's error.
+CarrierError = ApiError
 
 
 @dataclass
@@ -125,113 +133,17 @@ def to_utc(value):
     return parsed
 
 
-class RateLimiter:
-    """Token bucket shared by every client of one account, thread-safe."""
-
-    _buckets = {}
-    _buckets_lock = threading.Lock()
-
-    def __init__(self, rate_per_second, burst=None):
-        self.rate = rate_per_second
-        self.capacity = burst or max(1.0, rate_per_second)
-        self.tokens = self.capacity
-        self.updated = time.monotonic()
-        self.lock = threading.Lock()
-
-    @classmethod
-    def for_key(cls, key, rate_per_second):
-        with cls._buckets_lock:
-            bucket = cls._buckets.get(key)
-            if bucket is None or bucket.rate != rate_per_second:
-                bucket = cls._buckets[key] = cls(rate_per_second)
-            return bucket
-
-    def acquire(self, sleep=time.sleep):
-        while True:
-            with self.lock:
-                now = time.monotonic()
-                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-                self.updated = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
-                    return
-                wait = (1 - self.tokens) / self.rate
-            sleep(wait)
-
-
-class TokenCache:
-    """OAuth2 access tokens by (token URL, client id), kept until shortly before expiry."""
-
-    _tokens = {}
-    _lock = threading.Lock()
-
-    @classmethod
-    def get(cls, key):
-        with cls._lock:
-            token, expires = cls._tokens.get(key, (None, 0))
-        return token if token and expires > time.time() else None
-
-    @classmethod
-    def put(cls, key, token, expires_in):
-        # Refresh a minute early so a token never expires between check and use.
-        with cls._lock:
-            cls._tokens[key] = (token, time.time() + max(int(expires_in or 0) - 60, 30))
-
-    @classmethod
-    def drop(cls, key):
-        with cls._lock:
-            cls._tokens.pop(key, None)
-
-
-class BaseClient:
+class BaseClient(ApiClient):
     """A carrier tracking client.
 
-    Subclasses set ``provider``, ``default_base_url``, ``batch_size`` and implement
+    Subclasses set ``provider``, ``label``, ``default_base_url``, ``batch_size`` and implement
     ``_track_batch(numbers) -> list[TrackingResult]`` (and ``_auth_headers`` or the OAuth2
-    hooks). ``track`` never raises for a per-parcel problem: each number comes back with
-    its result or its error.
+    hooks of ``ApiClient``). ``track`` never raises for a per-parcel problem: each number
+    comes back with its result or its error.
     """
 
-    provider = None
-    label = None
-    default_base_url = None
     public_tracking_url = None
     batch_size = 1
-    default_rate_limit = 5.0  # calls per second
-    credential_fields = ()
-    # One number, not a (connect, read) pair: Odoo's test harness compares it with an int.
-    timeout = 20.0
-    max_attempts = 4
-    backoff_base = 0.5
-    backoff_max = 30.0
-
-    def __init__(
-        self,
-        base_url=None,
-        credentials=None,
-        rate_limit=None,
-        account_key=None,
-        session=None,
-        sleep=time.sleep,
-        timeout=None,
-        max_attempts=None,
-    ):
-        self.base_url = (base_url or self.default_base_url or "").rstrip("/")
-        self.credentials = dict(credentials or {})
-        self.session = session or requests.Session()
-        self.sleep = sleep
-        if timeout is not None:
-            self.timeout = timeout
-        if max_attempts is not None:
-            self.max_attempts = max_attempts
-        key = account_key or (self.provider, self.base_url, self.credentials.get(self._identity_field(), ""))
-        self.limiter = RateLimiter.for_key(key, rate_limit or self.default_rate_limit)
-        missing = [name for name in self.credential_fields if not self.credentials.get(name)]
-        if missing:
-            raise CarrierError(ERROR_CONFIG, f"{self.label}: missing credentials: {', '.join(missing)}")
-
-    def _identity_field(self):
-        return self.credential_fields[0] if self.credential_fields else "api_key"
 
     # ---------------------------------------------------------------- public API
     def track(self, tracking_numbers):
@@ -283,168 +195,3 @@ class BaseClient:
     # ------------------------------------------------------------- for subclasses
     def _track_batch(self, numbers):
         raise NotImplementedError
-
-    def _auth_headers(self):
-        return {}
-
-    # OAuth2 client credentials: subclasses that need it set token_path and may override
-    # _token_request to match their provider's handshake.
-    token_path = None
-
-    def _token_key(self):
-        # The secret is part of the key (hashed): a token got with an old secret must not hide a wrong new one.
-        secret = hashlib.sha256((self.credentials.get("client_secret") or "").encode()).hexdigest()[:16]
-        return (self.base_url + (self.token_path or ""), self.credentials.get("client_id", ""), secret)
-
-    def _access_token(self):
-        token = TokenCache.get(self._token_key())
-        if token:
-            return token
-        response = self._send("POST", self.token_path, auth_request=True, **self._token_request())
-        payload = self._json(response)
-        token = payload.get("access_token")
-        if not token:
-            raise CarrierError(ERROR_AUTH, f"{self.label}: the token endpoint gave no access token")
-        TokenCache.put(self._token_key(), token, payload.get("expires_in", 3600))
-        return token
-
-    def _token_request(self):
-        return {
-            "data": {
-                "grant_type": "client_credentials",
-                "client_id": self.credentials.get("client_id"),
-                "client_secret": self.credentials.get("client_secret"),
-            }
-        }
-
-    def _bearer_headers(self):
-        return {"Authorization": f"Bearer {self._access_token()}"}
-
-    # ------------------------------------------------------------------- HTTP
-    def _request(self, method, path, headers=None, **kwargs):
-        """Send an authenticated request; on 401 refresh an OAuth2 token once and resend."""
-        for attempt in (1, 2):
-            merged = {**self._auth_headers(), **(headers or {})}
-            try:
-                return self._send(method, path, headers=merged, **kwargs)
-            except CarrierError as exc:
-                if exc.kind != ERROR_AUTH or not self.token_path or attempt == 2:
-                    raise
-                TokenCache.drop(self._token_key())
-
-    def _send(self, method, path, auth_request=False, **kwargs):
-        url = path if path.startswith("http") else f"{self.base_url}{path}"
-        kwargs.setdefault("timeout", self.timeout)
-        attempt = 0
-        while True:
-            attempt += 1
-            self.limiter.acquire(self.sleep)
-            retry_after = None
-            try:
-                response = self.session.request(method, url, **kwargs)
-            except requests.Timeout:
-                error = CarrierError(ERROR_CARRIER_DOWN, f"{self.label}: no answer within {self._timeout_text()}")
-            except requests.RequestException as exc:
-                error = CarrierError(
-                    ERROR_CARRIER_DOWN, f"{self.label}: cannot connect to {self.base_url} ({exc.__class__.__name__})"
-                )
-            else:
-                if response.status_code < 400 or response.status_code == 404:
-                    return response
-                error = self._error_from_response(response, auth_request)
-                retry_after = error.retry_after
-            retryable = error.kind in (ERROR_CARRIER_DOWN, ERROR_RATE_LIMITED)
-            if not retryable or attempt >= self.max_attempts:
-                raise error
-            delay = retry_after if retry_after is not None else self.backoff_base * 2 ** (attempt - 1)
-            _logger.info("%s: %s, retry %s/%s in %.1fs", self.label, error, attempt, self.max_attempts - 1, delay)
-            self.sleep(min(delay, self.backoff_max))
-
-    def _with_body_retries(self, call):
-        """Run ``call`` again with backoff while it raises BodyError, at most max_attempts times."""
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return call()
-            except BodyError as exc:
-                if attempt >= self.max_attempts:
-                    raise CarrierError(exc.kind, exc.message) from None
-            self.sleep(min(self.backoff_base * 2 ** (attempt - 1), self.backoff_max))
-
-    def _timeout_text(self):
-        return f"{self.timeout[-1] if isinstance(self.timeout, tuple) else self.timeout}s"
-
-    def _error_from_response(self, response, auth_request=False):
-        code = response.status_code
-        detail = self._error_detail(response)
-        if code == 429:
-            return CarrierError(
-                ERROR_RATE_LIMITED,
-                f"{self.label}: rate limited by the carrier (HTTP 429){detail}",
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            )
-        if code in (401, 403) or (auth_request and code == 400):
-            return CarrierError(ERROR_AUTH, f"{self.label}: authentication failed (HTTP {code}){detail}")
-        if code >= 500:
-            return CarrierError(
-                ERROR_CARRIER_DOWN,
-                f"{self.label}: carrier server error (HTTP {code}){detail}",
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            )
-        return CarrierError(ERROR_MALFORMED, f"{self.label}: request refused (HTTP {code}){detail}")
-
-    def _error_detail(self, response):
-        try:
-            payload = response.json()
-        except ValueError:
-            return ""
-        text = find_message(payload)
-        return f": {text}" if text else ""
-
-    def _json(self, response):
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise CarrierError(
-                ERROR_MALFORMED, f"{self.label}: the answer is not JSON (HTTP {response.status_code})"
-            ) from exc
-
-
-def find_message(payload, depth=0):
-    """First human-readable error text in a JSON error body, whatever its shape."""
-    if depth > 4:
-        return ""
-    if isinstance(payload, dict):
-        for key in ("detail", "message", "error_description", "errorMessage", "title", "meta"):
-            value = payload.get(key)
-            if isinstance(value, str) and value:
-                return value
-            if isinstance(value, (dict, list)):
-                found = find_message(value, depth + 1)
-                if found:
-                    return found
-        for value in payload.values():
-            if isinstance(value, (dict, list)):
-                found = find_message(value, depth + 1)
-                if found:
-                    return found
-    elif isinstance(payload, list):
-        for item in payload:
-            found = find_message(item, depth + 1)
-            if found:
-                return found
-    return ""
-
-
-def parse_retry_after(value):
-    """Seconds to wait from a Retry-After header (seconds or HTTP date)."""
-    if not value:
-        return None
-    if value.strip().replace(".", "", 1).isdigit():
-        return max(0.0, float(value))
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())

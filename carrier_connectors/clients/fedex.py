@@ -2,8 +2,6 @@
 
 import uuid
 
-import requests
-
 from . import status as st
 from .base import (
     ERROR_CARRIER_DOWN,
@@ -74,12 +72,6 @@ class FedexClient(BaseClient):
 
     def _auth_headers(self):
         return {**self._bearer_headers(), "Accept": "application/json", "X-locale": "en_US"}
-
-    def _send(self, method, path, auth_request=False, **kwargs):
-        try:
-            return super()._send(method, path, auth_request=auth_request, **kwargs)
-        except requests.RequestException as exc:  # the base maps only timeouts and refused connections
-            raise CarrierError(ERROR_CARRIER_DOWN, f"FedEx: broken answer ({exc.__class__.__name__})") from exc
 
     @staticmethod
     def request_body(numbers):

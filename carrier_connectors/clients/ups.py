@@ -4,11 +4,8 @@ import re
 import uuid
 from datetime import datetime, timedelta
 
-import requests
-
 from . import status as st
 from .base import (
-    ERROR_CARRIER_DOWN,
     ERROR_MALFORMED,
     ERROR_NOT_FOUND,
     BaseClient,
@@ -102,12 +99,6 @@ class UpsClient(BaseClient):
             "transId": uuid.uuid4().hex,
             "transactionSrc": self.transaction_source,
         }
-
-    def _send(self, method, path, auth_request=False, **kwargs):
-        try:
-            return super()._send(method, path, auth_request=auth_request, **kwargs)
-        except requests.RequestException as exc:  # the base maps only timeouts and refused connections
-            raise CarrierError(ERROR_CARRIER_DOWN, f"UPS: broken answer ({exc.__class__.__name__})") from exc
 
     def _error_from_response(self, response, auth_request=False):
         # TV1002 "Invalid inquiry number" comes as HTTP 400: a final answer, not a refused request.

@@ -3,11 +3,8 @@
 import re
 from datetime import timedelta
 
-import requests
-
 from . import status as st
 from .base import (
-    ERROR_CARRIER_DOWN,
     ERROR_MALFORMED,
     ERROR_NOT_FOUND,
     BaseClient,
@@ -112,12 +109,6 @@ class UspsClient(BaseClient):
 
     def _auth_headers(self):
         return {**self._bearer_headers(), "Accept": "application/json"}
-
-    def _send(self, method, path, auth_request=False, **kwargs):
-        try:
-            return super()._send(method, path, auth_request=auth_request, **kwargs)
-        except requests.RequestException as exc:  # the base maps only timeouts and refused connections
-            raise CarrierError(ERROR_CARRIER_DOWN, f"USPS: broken answer ({exc.__class__.__name__})") from exc
 
     def _track_batch(self, numbers):
         (number,) = numbers
