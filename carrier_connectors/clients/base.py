@@ -53,6 +53,7 @@ __all__ = [
     "TrackingEvent",
     "TrackingResult",
     "find_message",
+    "normalize_tracking_number",
     "parse_retry_after",
     "to_utc",
 ]
@@ -81,16 +82,27 @@ class TrackingResult:
     status: str = st.UNKNOWN
     raw_status: str = ""
     events: list = field(default_factory=list)
+    # The carrier's delivery dates, naive UTC, each with the answer field it was read from
+    # (e.g. "standardTransitTimeWindow.window.ends"): ``promised_at`` is what the carrier
+    # committed to (its first or standard promise), ``eta`` its latest estimate, which it may
+    # move later. Detection must see a missed promise even after the estimate moved.
+    promised_at: datetime = None
+    promise_source: str = ""
     eta: datetime = None
+    eta_source: str = ""
     delivered_at: datetime = None
     exception_kind: str = ""
     raw: object = None
     error_kind: str = ""
     error: str = ""
+    # Seconds the carrier asked us to wait (Retry-After) before asking about this number again.
+    retry_after: float = None
 
     @classmethod
     def failure(cls, tracking_number, error):
-        return cls(tracking_number, error_kind=error.kind, error=error.message)
+        return cls(
+            tracking_number, error_kind=error.kind, error=error.message, retry_after=getattr(error, "retry_after", None)
+        )
 
     @property
     def ok(self):
@@ -108,6 +120,13 @@ class TrackingResult:
             delivered = [e for e in self.events if e.status == st.DELIVERED]
             self.delivered_at = delivered[-1].occurred_at if delivered else None
         return self
+
+
+def normalize_tracking_number(number):
+    """The form a tracking number is compared in, everywhere (polling, webhooks, searches):
+    carriers ignore case and the spaces people type, so ``1z 999 aa1`` is ``1Z999AA1``.
+    Empty for a blank value."""
+    return "".join((number or "").split()).upper()
 
 
 def to_utc(value):
