@@ -141,6 +141,7 @@ class ApiClient:
         sleep=time.sleep,
         timeout=None,
         max_attempts=None,
+        max_retry_wait=None,
     ):
         self.base_url = (base_url or self.default_base_url or "").rstrip("/")
         self.credentials = dict(credentials or {})
@@ -150,6 +151,9 @@ class ApiClient:
             self.timeout = timeout
         if max_attempts is not None:
             self.max_attempts = max_attempts
+        # A caller with other work to do (the polling cron) sets this: a Retry-After longer than
+        # it is not slept through but raised at once, with the wait, so the caller requeues.
+        self.max_retry_wait = max_retry_wait
         key = account_key or (self.provider, self.base_url, self.credentials.get(self._identity_field(), ""))
         self.limiter = RateLimiter.for_key(key, rate_limit or self.default_rate_limit)
         missing = [name for name in self.credential_fields if not self.credentials.get(name)]
@@ -233,6 +237,8 @@ class ApiClient:
             if not retryable or attempt >= self.max_attempts:
                 raise error
             delay = retry_after if retry_after is not None else self.backoff_base * 2 ** (attempt - 1)
+            if self.max_retry_wait is not None and retry_after is not None and retry_after > self.max_retry_wait:
+                raise error
             _logger.info("%s: %s, retry %s/%s in %.1fs", self.label, error, attempt, self.max_attempts - 1, delay)
             self.sleep(min(delay, self.backoff_max))
 
