@@ -1,7 +1,7 @@
 {
     "name": "Lost Parcel & Reship",
     "summary": "Detect lost parcels early, confirm them, reship in one click and tell the customer",
-    "version": "18.0.1.0.0",
+    "version": "18.0.2.0.0",
     "category": "Inventory/Delivery",
     "author": "Lost Parcel & Reship contributors",
     "website": "https://github.com/lost-parcel-reship/lost-parcel-reship",
@@ -24,7 +24,6 @@
         "wizards/lost_parcel_confirm_wizard_views.xml",
         "wizards/lost_parcel_dismiss_wizard_views.xml",
         "views/lost_parcel_carrier_rule_views.xml",
-        "views/lost_parcel_case_reship_views.xml",
         "views/delivery_carrier_views.xml",
         "wizards/lost_parcel_reship_wizard_views.xml",
         "wizards/lost_parcel_refund_wizard_views.xml",

@@ -1,5 +1,3 @@
-import os
-
 from odoo import api, fields, models
 
 from ..clients import CarrierError, get_client_class, get_webhook_handlers, provider_selection
@@ -133,13 +131,6 @@ class CarrierTrackingAccount(models.Model):
             self.env.cr.execute("SELECT id FROM stock_picking WHERE id IN %s FOR UPDATE", [tuple(pickings.ids)])
         pickings._apply_tracking_results({p.id: by_number[p.carrier_tracking_ref.strip()] for p in pickings})
         return pickings
-
-    @api.model
-    def _demo_point_at_sandbox(self, account_ids):
-        """Demo data: the carrier sandbox's URL comes from the environment when set."""
-        url = os.environ.get("CARRIER_SANDBOX_URL")
-        if url:
-            self.browse(account_ids).write({"base_url": url})
 
     def action_view_pickings(self):
         self.ensure_one()

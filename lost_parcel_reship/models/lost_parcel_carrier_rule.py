@@ -2,8 +2,10 @@ import math
 from datetime import timedelta
 from typing import NamedTuple
 
-from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from odoo.addons.delivery.models.delivery_carrier import DeliveryCarrier
 
 OBJECTIVES = [
     ("cheapest", "Cheapest"),
@@ -57,8 +59,11 @@ class LostParcelCarrierRule(models.Model):
         domain="[('country_id', 'in', country_ids)]",
         help="Empty: every state.",
     )
-    zip_prefixes = fields.Char(
-        "Zip Prefixes", help="Comma-separated beginnings of the delivery zip code, e.g. 10,11,75. Empty: every zip."
+    zip_prefix_ids = fields.Many2many(
+        "delivery.zip.prefix",
+        string="Zip Prefixes",
+        help="Beginnings of the delivery zip code, as on shipping methods (a regular expression may end with $ "
+        "to match a whole zip). Empty: every zip.",
     )
     weight_min = fields.Float("Min. Weight", digits="Stock Weight")
     weight_max = fields.Float("Max. Weight", digits="Stock Weight", help="0: no maximum.")
@@ -114,22 +119,12 @@ class LostParcelCarrierRule(models.Model):
                 raise ValidationError(self.env._("Carrier rule %s: the maximum value is below the minimum.", rule.name))
 
     # ------------------------------------------------------------------ matching
-    def _zip_prefix_list(self):
-        self.ensure_one()
-        return [
-            prefix.strip().upper().replace(" ", "") for prefix in (self.zip_prefixes or "").split(",") if prefix.strip()
-        ]
-
     def _matches(self, shipment):
         self.ensure_one()
-        partner = shipment.partner
-        if self.country_ids and partner.country_id not in self.country_ids:
-            return False
-        if self.state_ids and partner.state_id not in self.state_ids:
-            return False
-        prefixes = self._zip_prefix_list()
-        zip_code = (partner.zip or "").upper().replace(" ", "")
-        if prefixes and not any(zip_code.startswith(prefix) for prefix in prefixes):
+        # The destination is matched as a shipping method matches it: the rule has the same
+        # country_ids/state_ids/zip_prefix_ids, so Odoo's own predicate runs on the rule. (On an
+        # unsaved shipping method the countries would be new records, never equal to the partner's.)
+        if not DeliveryCarrier._match_address(self, shipment.partner):
             return False
         if shipment.weight < self.weight_min or (self.weight_max and shipment.weight > self.weight_max):
             return False
@@ -142,14 +137,14 @@ class LostParcelCarrierRule(models.Model):
                 return False
         return True
 
-    def _candidate_carriers(self, shipment, default_carriers):
+    def _candidate_carriers(self, shipment, default_carriers, cache):
         """The rule's carriers that serve the reship; ``default_carriers`` when it names none."""
         self.ensure_one()
         if self.objective == "fixed":
             carriers = self.fixed_carrier_id
         else:
             carriers = self.carrier_ids or default_carriers
-        return carriers.filtered(lambda carrier: carrier._lost_parcel_serves(shipment))
+        return carriers.filtered(lambda carrier: carrier._lost_parcel_serves(shipment, cache))
 
     # ------------------------------------------------------------------ choice
     def _choose_carrier(self, shipment, candidates, cache):
@@ -196,7 +191,7 @@ class LostParcelCarrierRule(models.Model):
         if key not in cache:
             since = fields.Datetime.now() - timedelta(days=self.loss_rate_days)
             all_carriers = cache.get(("carriers", shipment.case.company_id.id)) or candidates
-            cache[key] = (all_carriers | candidates)._lost_parcel_loss_stats(country, since)
+            cache[key] = self.env["lost.parcel.shipment.report"]._loss_stats(all_carriers | candidates, country, since)
         stats = cache[key]
 
         def measured_rate(carrier):
@@ -232,3 +227,136 @@ class LostParcelCarrierRule(models.Model):
             days=self.loss_rate_days,
             details="; ".join(parts),
         )
+
+    # ------------------------------------------------------------------ choice for a case
+    @api.model
+    def _prepare_reship_shipment(self, case, quantities=None):
+        """The reship of ``case`` as carrier rules see it: address, goods, weight and value at sale price."""
+        company = case.company_id
+        today = fields.Date.context_today(self)
+        lines = []
+        for move, qty in case._reship_lines(quantities):
+            product = move.product_id
+            product_qty = move.product_uom._compute_quantity(qty, product.uom_id)
+            sale_line = move.sale_line_id
+            if sale_line and sale_line.product_id == product:
+                unit = sale_line.product_uom._compute_price(sale_line.price_reduce_taxexcl, product.uom_id)
+                unit = sale_line.currency_id._convert(unit, company.currency_id, company, today)
+            else:
+                unit = product.lst_price
+            lines.append(ShipmentLine(product, product_qty, unit, sale_line))
+        return ReshipShipment(
+            case=case,
+            partner=case.picking_id.partner_id,
+            lines=lines,
+            weight=sum(line.product.weight * line.quantity for line in lines),
+            value=company.currency_id.round(sum(line.unit_value * line.quantity for line in lines)),
+        )
+
+    @api.model
+    def _rating_order(self, shipment, cache):
+        """An unsaved sale order holding only the reshipped goods: what shipping methods match
+        (``_match``) and price (``rate_shipment``)."""
+        key = ("order", shipment.case.id)
+        if key not in cache:
+            case = shipment.case
+            order = case.sale_id
+            partner = shipment.partner
+            cache[key] = self.env["sale.order"].new(
+                {
+                    "partner_id": (order.partner_id or partner.commercial_partner_id).id,
+                    "partner_shipping_id": partner.id,
+                    "company_id": case.company_id.id,
+                    "pricelist_id": order.pricelist_id.id,
+                    "fiscal_position_id": order.fiscal_position_id.id,
+                    "date_order": fields.Datetime.now(),
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": line.product.id,
+                                "product_uom_qty": line.quantity,
+                                "product_uom": line.product.uom_id.id,
+                                "price_unit": line.sale_line.price_unit
+                                if line.sale_line.product_id == line.product
+                                else line.product.lst_price,
+                            }
+                        )
+                        for line in shipment.lines
+                    ],
+                }
+            )
+        return cache[key]
+
+    @api.model
+    def _find_reship_carrier(self, shipment, cache):
+        """The carrier of the first matching rule that has one; without a matching rule, the
+        first shipping method by sequence that serves the address.
+
+        Rules without candidate carriers, and the fallback, consider the shipping methods Odoo
+        tracks (a reship must be watched like any parcel), or every shipping method when none
+        of those serves the address.
+
+        :return: (carrier, rule, reason)
+        :raise UserError: when no shipping method of the company serves the address
+        """
+        case = shipment.case
+        company = case.company_id
+        key = ("carriers", company.id)
+        if key not in cache:
+            cache[key] = self.env["delivery.carrier"].search([("company_id", "in", (False, company.id))])
+        serving = cache[key].filtered(lambda c: c._lost_parcel_serves(shipment, cache))
+        default_carriers = serving.filtered("tracking_account_id") or serving
+        rules_key = ("rules", company.id)
+        if rules_key not in cache:
+            cache[rules_key] = self.search([("company_id", "=", company.id)])
+        skipped = []
+        for rule in cache[rules_key].filtered(lambda r: r._matches(shipment)):
+            candidates = rule._candidate_carriers(shipment, default_carriers, cache)
+            avoided = self._avoid_losing_carrier(case, candidates)
+            carrier, details = rule._choose_carrier(shipment, candidates - avoided, cache)
+            if carrier:
+                reason = self.env._(
+                    "Rule %(rule)s (%(objective)s): %(details)s.",
+                    rule=rule.name,
+                    objective=dict(rule._fields["objective"]._description_selection(self.env))[rule.objective],
+                    details=details,
+                )
+                return carrier, rule, self._explain_losing_carrier(case, reason, carrier, avoided)
+            skipped.append(
+                self.env._("rule %(rule)s: %(details)s", rule=rule.name, details=details or self.env._("no carrier"))
+            )
+        avoided = self._avoid_losing_carrier(case, default_carriers)
+        # When only the losing carrier serves, its method used for the lost parcel comes first.
+        carrier = ((default_carriers - avoided) & case.carrier_id or (default_carriers - avoided))[:1]
+        destination = shipment.partner.country_id.name or shipment.partner.display_name
+        if not carrier:
+            raise UserError(
+                self.env._("Case %(case)s: no shipping method serves %(address)s.", case=case.name, address=destination)
+            )
+        if carrier.tracking_account_id:
+            reason = self.env._(
+                "No carrier rule applies: first tracked shipping method by sequence that serves %s.", destination
+            )
+        else:
+            reason = self.env._(
+                "No carrier rule applies: first shipping method by sequence that serves %s.", destination
+            )
+        if skipped:
+            reason = f"{reason} ({'; '.join(skipped)})"
+        return carrier, self.browse(), self._explain_losing_carrier(case, reason, carrier, avoided)
+
+    @api.model
+    def _avoid_losing_carrier(self, case, candidates):
+        """The shipping methods of the carrier that lost the parcel, when another candidate
+        serves the address."""
+        losing = candidates.filtered(lambda carrier: carrier._lost_parcel_same_carrier(case.carrier_id))
+        return losing if candidates - losing else losing.browse()
+
+    @api.model
+    def _explain_losing_carrier(self, case, reason, carrier, avoided):
+        if avoided:
+            names = ", ".join(avoided.mapped("name"))
+            return reason + " " + self.env._("%s lost this parcel and was left out.", names)
+        if carrier._lost_parcel_same_carrier(case.carrier_id):
+            return reason + " " + self.env._("%s lost this parcel, but no other carrier serves it.", carrier.name)
+        return reason

@@ -1,13 +1,50 @@
+"""The lost-parcel case: its whole schema and state machine.
+
+A case is opened by detection (``lost.parcel.rule``) on a shipped delivery that is probably lost,
+re-verified with the carrier, reviewed, then confirmed lost (or closed), and finally reshipped or
+refunded::
+
+    detected ──► to_review ──► confirmed ──► reshipped
+       │  re-verify   │ dismiss     │  └──────► refunded
+       └► false_alarm └► dismissed  └► dismissed
+
+What may happen in which state is written once, in ``_transition_blockers``; the computed
+``can_be_*`` flags, the ``_ensure_can_be_*`` guards and the views' ``invisible=`` all read it.
+
+Large self-contained work lives in helper models that never extend this one: the reship engine
+(``lost.parcel.reship``: procurement run, reservation, shortage), the refund
+(``lost.parcel.refund``: write-off, credit notes), the reship carrier choice
+(``lost.parcel.carrier.rule``) and the loss statistics (``report/``). Other addons extend the
+``_prepare_*_vals`` hooks below.
+"""
+
 import logging
+from collections import defaultdict
 from datetime import timedelta
+
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, float_compare, float_is_zero, format_date, formatLang
 
 _logger = logging.getLogger(__name__)
 
-OPEN_STATES = ("detected", "to_review", "confirmed")
+STATES = [
+    ("detected", "Detected"),
+    ("to_review", "To Review"),
+    ("confirmed", "Confirmed Lost"),
+    ("reshipped", "Reshipped"),
+    ("refunded", "Refunded"),
+    ("dismissed", "Dismissed"),
+    ("false_alarm", "False Alarm"),
+]
+# Under review: re-verified with the carrier, waiting for a person to decide.
+REVIEW_STATES = ("detected", "to_review")
+# Still needing work: under review, or confirmed and not yet reshipped or refunded.
+OPEN_STATES = (*REVIEW_STATES, "confirmed")
+# The parcel was lost (for costs, claims and loss statistics).
+LOST_STATES = ("confirmed", "reshipped", "refunded")
 SIGNAL_BASE_SCORE = {"stalled": 20, "eta_overdue": 15, "inquiry": 0}
 
 
@@ -18,17 +55,11 @@ class LostParcelCase(models.Model):
     _order = "score desc, detected_date, id"
     _check_company_auto = True
 
+    # ------------------------------------------------------------------ fields
     # Set from the id right after creation (LOST/00042), in one query for a whole detection batch.
     name = fields.Char(readonly=True, copy=False, index="trigram")
     state = fields.Selection(
-        [
-            ("detected", "Detected"),
-            ("to_review", "To Review"),
-            ("confirmed", "Confirmed Lost"),
-            ("reshipped", "Reshipped"),
-            ("dismissed", "Dismissed"),
-            ("false_alarm", "False Alarm"),
-        ],
+        STATES,
         default="detected",
         required=True,
         tracking=True,
@@ -37,6 +68,9 @@ class LostParcelCase(models.Model):
     )
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
+    user_id = fields.Many2one("res.users", "Responsible", tracking=True, index=True, domain="[('share', '=', False)]")
+
+    # The lost parcel
     picking_id = fields.Many2one(
         "stock.picking", "Lost Delivery", required=True, index=True, check_company=True, ondelete="restrict"
     )
@@ -60,12 +94,29 @@ class LostParcelCase(models.Model):
     tracking_eta = fields.Datetime(related="picking_id.tracking_eta")
     tracking_event_ids = fields.One2many(related="picking_id.tracking_event_ids")
     shipped_date = fields.Datetime(related="picking_id.date_done", string="Shipped On")
-    user_id = fields.Many2one("res.users", "Responsible", tracking=True, index=True, domain="[('share', '=', False)]")
+    age_days = fields.Integer("Days Since Shipping", compute="_compute_age_days")
+    sales_channel = fields.Selection(
+        [
+            ("amazon", "Amazon"),
+            ("ebay", "eBay"),
+            ("shopify", "Shopify"),
+            ("walmart", "Walmart"),
+            ("wish", "Wish"),
+            ("other", "Other"),
+        ],
+        compute="_compute_marketplace",
+        store=True,
+        help="Where the order came from.",
+    )
+    marketplace_order_ref = fields.Char(
+        "Marketplace Order Ref.", compute="_compute_marketplace", store=True, index="btree_not_null"
+    )
+
+    # Detection
     detected_date = fields.Datetime(default=fields.Datetime.now, readonly=True, required=True)
     reason_ids = fields.One2many("lost.parcel.case.reason", "case_id", string="Reasons", readonly=True)
     score = fields.Integer(compute="_compute_score", store=True, index=True, help="Higher: more likely lost.")
     signals = fields.Char(compute="_compute_score", store=True)
-    age_days = fields.Integer("Days Since Shipping", compute="_compute_age_days")
     parent_case_id = fields.Many2one(
         "lost.parcel.case",
         "Original Case",
@@ -73,7 +124,8 @@ class LostParcelCase(models.Model):
         index=True,
         help="Set when a reshipped parcel is lost again.",
     )
-    # Confirmation
+
+    # Confirmation and closing
     confirmed_date = fields.Date("Confirmed On", readonly=True, tracking=True)
     confirmed_by_id = fields.Many2one("res.users", readonly=True)
     carrier_confirmation_ref = fields.Char("Carrier Confirmation Ref.", tracking=True)
@@ -81,9 +133,11 @@ class LostParcelCase(models.Model):
     evidence_attachment_ids = fields.Many2many("ir.attachment", string="Carrier Documents", copy=False)
     dismiss_reason = fields.Text(readonly=True)
     closed_date = fields.Datetime(readonly=True)
+
     # Value of what was lost, in company currency
     goods_value_cost = fields.Monetary("Goods Value at Cost", compute="_compute_goods_value", store=True)
     goods_value_sale = fields.Monetary("Goods Value at Sale Price", compute="_compute_goods_value", store=True)
+
     # Reship
     reship_carrier_id = fields.Many2one(
         "delivery.carrier",
@@ -93,10 +147,95 @@ class LostParcelCase(models.Model):
         readonly=False,
         check_company=True,
     )
+    reship_carrier_rule_id = fields.Many2one("lost.parcel.carrier.rule", "Carrier Rule", readonly=True, copy=False)
+    reship_carrier_reason = fields.Text("Why This Carrier", readonly=True, copy=False)
+    reship_carrier_manual = fields.Boolean(
+        "Carrier Set by Hand", readonly=True, copy=False, help="The carrier rules no longer change this carrier."
+    )
+    reship_shipping_estimate = fields.Monetary(
+        "Estimated Reship Shipping", readonly=True, copy=False, help="The chosen carrier's rate for the reship."
+    )
     reship_picking_id = fields.Many2one("stock.picking", "Reship Delivery", readonly=True, copy=False, index=True)
+    reship_picking_ids = fields.One2many(
+        "stock.picking", "lost_parcel_case_id", string="Reship Transfers", readonly=True
+    )
+    reship_move_ids = fields.One2many("stock.move", "lost_parcel_case_id", string="Reship Moves", readonly=True)
     reship_state = fields.Selection(related="reship_picking_id.state", string="Reship Status")
     reship_tracking_ref = fields.Char(related="reship_picking_id.carrier_tracking_ref", string="New Tracking Number")
+    reship_shortage = fields.Char(
+        "Missing for Reship",
+        compute="_compute_reship_shortage",
+        store=True,
+        help="What stock cannot cover yet: the reship waits for it.",
+    )
     customer_notified = fields.Boolean(readonly=True, copy=False)
+
+    # Refund
+    refund_reason = fields.Text(readonly=True, copy=False, tracking=True)
+    refund_move_ids = fields.Many2many(
+        "account.move",
+        "lost_parcel_case_refund_move_rel",
+        "case_id",
+        "move_id",
+        string="Credit Notes",
+        readonly=True,
+        copy=False,
+    )
+    refund_write_off_move_ids = fields.Many2many(
+        "stock.move",
+        "lost_parcel_case_write_off_move_rel",
+        "case_id",
+        "move_id",
+        string="Written-off Goods",
+        readonly=True,
+        copy=False,
+    )
+
+    # Costs, in company currency
+    reship_goods_cost = fields.Monetary(
+        "Reshipped Goods at Cost",
+        compute="_compute_reship_goods_cost",
+        store=True,
+        help="Stock valuation of the goods the reship took out of stock; the product cost until it leaves.",
+    )
+    reship_shipping_cost = fields.Monetary(
+        "Reship Shipping Cost",
+        compute="_compute_reship_shipping_cost",
+        store=True,
+        help="What the carrier charged for the reship label, else the chosen carrier's rate.",
+    )
+    compensation_amount = fields.Monetary(
+        "Compensation Given", tracking=True, help="Goodwill given to the customer: coupon, gift, discount."
+    )
+    refund_amount = fields.Monetary(
+        "Refunded", readonly=True, copy=False, help="Untaxed amount of the credit note or of the order adjustment."
+    )
+    lost_shipping_cost = fields.Monetary(
+        "Lost Parcel Shipping Cost", compute="_compute_lost_shipping_cost", help="What the lost parcel's label cost."
+    )
+    total_cost = fields.Monetary(
+        "Total Cost",
+        compute="_compute_total_cost",
+        store=True,
+        help="Reshipped goods + reship shipping + compensation + refund.",
+    )
+    claimable_amount = fields.Monetary(
+        "Claimable Amount",
+        compute="_compute_total_cost",
+        store=True,
+        help="What a claim to the carrier or insurer can ask: the invoice value of the lost goods (at sale "
+        "price) plus the shipping paid for the lost parcel.",
+    )
+
+    # Transitions: computed from _transition_blockers, read by guards and views alike.
+    is_open = fields.Boolean(compute="_compute_transitions", help="The case still needs work.")
+    can_be_reverified = fields.Boolean(compute="_compute_transitions")
+    can_be_confirmed = fields.Boolean(compute="_compute_transitions")
+    can_be_dismissed = fields.Boolean(compute="_compute_transitions")
+    can_be_reshipped = fields.Boolean(compute="_compute_transitions")
+    can_be_refunded = fields.Boolean(compute="_compute_transitions")
+    can_ask_carrier = fields.Boolean(compute="_compute_transitions")
+    can_change_reship_carrier = fields.Boolean(compute="_compute_transitions")
 
     @api.model
     def _expand_states(self, states, domain):
@@ -126,6 +265,11 @@ class LostParcelCase(models.Model):
         for case in self:
             case.age_days = (now - case.shipped_date).days if case.shipped_date else 0
 
+    @api.depends(lambda self: self.env["sale.order"]._lost_parcel_sales_channel_depends())
+    def _compute_marketplace(self):
+        for case in self:
+            case.sales_channel, case.marketplace_order_ref = case.sale_id._lost_parcel_sales_channel()
+
     @api.depends("picking_id.move_ids.quantity", "picking_id.move_ids.sale_line_id")
     def _compute_goods_value(self):
         for case in self:
@@ -152,6 +296,201 @@ class LostParcelCase(models.Model):
             if not case.reship_carrier_id:
                 case.reship_carrier_id = case.carrier_id
 
+    @api.depends("reship_move_ids.state", "reship_move_ids.quantity", "reship_move_ids.product_uom_qty")
+    def _compute_reship_shortage(self):
+        for case in self:
+            missing = case._reship_missing_quantities()
+            case.reship_shortage = (
+                ", ".join(
+                    f"{product.display_name}: {formatLang(self.env, qty, dp='Product Unit of Measure')} "
+                    f"{product.uom_id.name}"
+                    for product, qty in missing.items()
+                )
+                or False
+            )
+
+    @api.depends("picking_id.carrier_price")
+    def _compute_lost_shipping_cost(self):
+        for case in self:
+            case.lost_shipping_cost = case.picking_id.carrier_price
+
+    @api.depends(
+        "reship_move_ids.state",
+        "reship_move_ids.product_qty",
+        "reship_move_ids.stock_valuation_layer_ids.value",
+    )
+    def _compute_reship_goods_cost(self):
+        """Valued quantities come from the stock valuation layers of the moves that left the
+        company; what has not left yet is counted at the product's current cost."""
+        for case in self:
+            company = case.company_id
+            valued_qty, valued_value, planned_qty = defaultdict(float), defaultdict(float), defaultdict(float)
+            for move in case.reship_move_ids:
+                if move.state == "cancel":
+                    continue
+                if not move.move_orig_ids:
+                    planned_qty[move.product_id] += move.product_qty
+                layers = move.stock_valuation_layer_ids
+                if move.state == "done" and layers:
+                    valued_qty[move.product_id] += -sum(layers.mapped("quantity"))
+                    valued_value[move.product_id] += -sum(layers.mapped("value"))
+            cost = 0.0
+            for product in set(planned_qty) | set(valued_qty):
+                remaining = max(planned_qty[product] - valued_qty[product], 0.0)
+                cost += valued_value[product] + remaining * product.with_company(company).standard_price
+            case.reship_goods_cost = company.currency_id.round(cost)
+
+    @api.depends("reship_picking_ids.carrier_price", "reship_picking_ids.state", "reship_shipping_estimate")
+    def _compute_reship_shipping_cost(self):
+        for case in self:
+            pickings = case.reship_picking_ids.filtered(lambda p: p.state != "cancel")
+            charged = sum(pickings.mapped("carrier_price"))
+            if charged:
+                case.reship_shipping_cost = charged
+            elif pickings:
+                case.reship_shipping_cost = case.reship_shipping_estimate
+            else:
+                case.reship_shipping_cost = 0.0
+
+    @api.depends(
+        "reship_goods_cost",
+        "reship_shipping_cost",
+        "compensation_amount",
+        "refund_amount",
+        "goods_value_sale",
+        "picking_id.carrier_price",
+    )
+    def _compute_total_cost(self):
+        for case in self:
+            currency = case.company_id.currency_id
+            case.total_cost = currency.round(
+                case.reship_goods_cost + case.reship_shipping_cost + case.compensation_amount + case.refund_amount
+            )
+            case.claimable_amount = currency.round(case.goods_value_sale + case.picking_id.carrier_price)
+
+    @api.depends(
+        "state",
+        "tracking_status",
+        "sale_id",
+        "reship_picking_id.state",
+        "reship_picking_ids.state",
+        "reship_picking_ids.location_dest_id",
+    )
+    def _compute_transitions(self):
+        for case in self:
+            blockers = case._transition_blockers()
+            case.is_open = case.state in OPEN_STATES
+            case.can_be_reverified = not blockers["reverify"]
+            case.can_be_confirmed = not blockers["confirm"]
+            case.can_be_dismissed = not blockers["dismiss"]
+            case.can_be_reshipped = not blockers["reship"]
+            case.can_be_refunded = not blockers["refund"]
+            case.can_ask_carrier = not blockers["ask_carrier"]
+            case.can_change_reship_carrier = not blockers["change_reship_carrier"]
+
+    # ------------------------------------------------------------------ transition rules
+    def _transition_blockers(self):
+        """Why each transition cannot happen now, or False when it can. The one place where the
+        state machine's rules are written.
+
+        :return: {transition: error message or False}
+        """
+        self.ensure_one()
+        _ = self.env._
+        state = self._state_label()
+        reship_left = self._reship_left_pickings()
+        under_review = self.state in REVIEW_STATES
+        delivered = self.tracking_status == "delivered"
+        blockers = {
+            "reverify": not self.state == "detected"
+            and _(
+                "Case %(case)s is %(state)s: only a newly detected case is re-verified.", case=self.name, state=state
+            ),
+            "confirm": (
+                not under_review
+                and _(
+                    "Case %(case)s is %(state)s: only a case under review can be confirmed.",
+                    case=self.name,
+                    state=state,
+                )
+            )
+            or (
+                delivered
+                and _("Case %s: the carrier reports the parcel delivered; it cannot be confirmed lost.", self.name)
+            ),
+            "dismiss": self.state not in OPEN_STATES
+            and _("Case %(case)s is %(state)s and cannot be dismissed.", case=self.name, state=state),
+            "reship": (
+                self.state != "confirmed"
+                and _(
+                    "Case %(case)s is %(state)s: only a parcel confirmed lost is reshipped.",
+                    case=self.name,
+                    state=state,
+                )
+            )
+            or (
+                self.reship_picking_id
+                and self.reship_picking_id.state != "cancel"
+                and _("Case %s already has a reship delivery.", self.name)
+            ),
+            "refund": (
+                self.state not in ("confirmed", "reshipped")
+                and _(
+                    "Case %(case)s is %(state)s: only a parcel confirmed lost is refunded.",
+                    case=self.name,
+                    state=state,
+                )
+            )
+            or (not self.sale_id and _("Case %s: the lost delivery has no sale order to refund.", self.name))
+            or (
+                reship_left
+                and _(
+                    "Case %(case)s: the replacement %(picking)s has left already; it cannot be refunded instead.",
+                    case=self.name,
+                    picking=reship_left[0].name,
+                )
+            ),
+            "ask_carrier": self.state not in OPEN_STATES
+            and _("Case %(case)s is %(state)s: the carrier has nothing to trace.", case=self.name, state=state),
+            "change_reship_carrier": (
+                self.state not in ("confirmed", "reshipped")
+                and _("Case %s: only a confirmed case gets a reship carrier.", self.name)
+            )
+            or (reship_left and _("The reship of %s has left already: its carrier cannot change.", self.name)),
+        }
+        return blockers
+
+    def _ensure_can(self, transition):
+        for case in self:
+            blocker = case._transition_blockers()[transition]
+            if blocker:
+                raise UserError(blocker)
+
+    def _ensure_can_be_reverified(self):
+        self._ensure_can("reverify")
+
+    def _ensure_can_be_confirmed(self):
+        self._ensure_can("confirm")
+
+    def _ensure_can_be_dismissed(self):
+        self._ensure_can("dismiss")
+
+    def _ensure_can_be_reshipped(self):
+        self._ensure_can("reship")
+
+    def _ensure_can_be_refunded(self):
+        self._ensure_can("refund")
+
+    def _ensure_can_change_reship_carrier(self):
+        self._ensure_can("change_reship_carrier")
+
+    def _state_label(self):
+        return dict(self._fields["state"]._description_selection(self.env))[self.state]
+
+    def _reship_left_pickings(self):
+        """Reship transfers that already went to the customer."""
+        return self.reship_picking_ids.filtered(lambda p: p.state == "done" and p.location_dest_id.usage == "customer")
+
     # ------------------------------------------------------------------ CRUD
     @api.model_create_multi
     def create(self, vals_list):
@@ -168,7 +507,142 @@ class LostParcelCase(models.Model):
             unnamed.invalidate_recordset(["name"])
         return cases
 
-    # ------------------------------------------------------------------ creation by detection
+    def write(self, vals):
+        if "reship_carrier_id" in vals and not self.env.context.get("lost_parcel_carrier_choice"):
+            return self._write_reship_carrier_by_hand(vals)
+        return super().write(vals)
+
+    def _write_reship_carrier_by_hand(self, vals):
+        """A user picks the reship carrier: the rules no longer change it, and pending reship
+        transfers follow."""
+        carrier = self.env["delivery.carrier"].browse(vals["reship_carrier_id"])
+        changed = self.filtered(lambda case: case.reship_carrier_id != carrier)
+        for case in changed:
+            if case._reship_left_pickings():
+                case._ensure_can_change_reship_carrier()
+        vals = dict(vals, reship_carrier_manual=True, reship_carrier_rule_id=False)
+        if changed and carrier:
+            vals["reship_carrier_reason"] = self.env._("Set by hand by %s.", self.env.user.name)
+        res = super().write(vals)
+        for case in changed:
+            case.reship_shipping_estimate = case._estimate_reship_shipping(case.reship_carrier_id)
+            case._set_pending_reship_carrier(carrier)
+            case.message_post(
+                body=self.env._("Reship carrier set by hand: %s.", carrier.name or self.env._("none")),
+            )
+        return res
+
+    # ------------------------------------------------------------------ actions
+    def action_reverify(self):
+        self._ensure_can_be_reverified()
+        self._reverify()
+        return True
+
+    def action_confirm_lost(self):
+        self.ensure_one()
+        self._ensure_can_be_confirmed()
+        action = self.env["ir.actions.act_window"]._for_xml_id("lost_parcel_reship.action_lost_parcel_confirm_wizard")
+        action["context"] = {"default_case_ids": self.ids}
+        return action
+
+    def action_dismiss(self):
+        self._ensure_can_be_dismissed()
+        action = self.env["ir.actions.act_window"]._for_xml_id("lost_parcel_reship.action_lost_parcel_dismiss_wizard")
+        action["context"] = {"default_case_ids": self.ids}
+        return action
+
+    def action_ask_carrier(self):
+        """Plan a call/mail to the carrier with what they need to trace the parcel."""
+        self.ensure_one()
+        self._ensure_can("ask_carrier")
+        carrier = self.carrier_id
+        contact = carrier.tracking_account_id.name or carrier.name or self.env._("the carrier")
+        note = self.env._(
+            "Ask %(contact)s to trace parcel %(ref)s (shipped %(date)s to %(country)s). Quote the tracking "
+            "reference %(ref)s and ask for a written loss confirmation and its reference.",
+            contact=contact,
+            ref=self.carrier_tracking_ref or "-",
+            date=format_date(self.env, self.shipped_date),
+            country=self.country_id.name or "-",
+        )
+        self.activity_schedule(
+            "lost_parcel_reship.mail_activity_type_ask_carrier",
+            summary=self.env._("Ask %(carrier)s about %(ref)s", carrier=carrier.name, ref=self.carrier_tracking_ref),
+            note=note,
+            user_id=self.env.user.id,
+        )
+        return True
+
+    def action_reship(self):
+        """One click: reship everything that was lost. All cases or none; a case already
+        reshipped is not reshipped again (double click, double submit)."""
+        active = self.filtered(lambda c: c.state == "reshipped" and c.reship_picking_id.state != "cancel")
+        cases = self - active
+        if cases:
+            Reship = self.env["lost.parcel.reship"]
+            Reship._lock_cases(cases, nowait=True)
+            errors = Reship._reship(cases)
+            if errors:
+                raise UserError("\n".join(errors.values()))
+        if len(self) == 1:
+            return self.action_view_reship()
+        return True
+
+    def action_reship_batch(self):
+        """Reship many cases; a case that fails (wrong state, no carrier, no route, locked by
+        another user) is reported and does not stop the others."""
+        return self._reship_notification(self.env["lost.parcel.reship"]._reship_many(self))
+
+    def action_open_reship_wizard(self):
+        self.ensure_one()
+        self._ensure_can_be_reshipped()
+        action = self.env["ir.actions.act_window"]._for_xml_id("lost_parcel_reship.action_lost_parcel_reship_wizard")
+        action["context"] = {"default_case_id": self.id}
+        return action
+
+    def action_choose_reship_carrier(self):
+        """Apply the carrier rules again, forgetting a carrier set by hand."""
+        self._ensure_can_change_reship_carrier()
+        self.with_context(lost_parcel_carrier_choice=True).write({"reship_carrier_manual": False})
+        errors = self._choose_reship_carrier()
+        if errors:
+            raise UserError("\n".join(errors.values()))
+        for case in self:
+            case._set_pending_reship_carrier(case.reship_carrier_id)
+        return True
+
+    def action_refund(self):
+        self.ensure_one()
+        self._ensure_can_be_refunded()
+        action = self.env["ir.actions.act_window"]._for_xml_id("lost_parcel_reship.action_lost_parcel_refund_wizard")
+        action["context"] = {"default_case_id": self.id}
+        return action
+
+    def action_view_picking(self):
+        self.ensure_one()
+        return self._action_open_picking(self.picking_id)
+
+    def action_view_reship(self):
+        self.ensure_one()
+        return self._action_open_picking(self.reship_picking_id)
+
+    def action_view_refunds(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_refund_type")
+        action["domain"] = [("id", "in", self.refund_move_ids.ids)]
+        if len(self.refund_move_ids) == 1:
+            action.update(res_id=self.refund_move_ids.id, views=[(False, "form")], view_mode="form")
+        return action
+
+    def _action_open_picking(self, picking):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "stock.picking",
+            "res_id": picking.id,
+            "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------------ detection
     @api.model
     def _prepare_reason_vals(self, rule, signal, extra, data, now):
         """Reason line for one signal, with the evidence a reviewer reads and its score."""
@@ -210,6 +684,19 @@ class LostParcelCase(models.Model):
         return {"rule_id": rule.id, "signal": signal, "evidence": evidence, "score": max(score, 1)}
 
     @api.model
+    def _prepare_detected_case_vals(self, data, reasons, reviewer, now):
+        """Values of a case opened by detection on one picking (``data``: the picking's row)."""
+        return {
+            "picking_id": data["id"],
+            "company_id": data["company_id"],
+            "carrier_id": data["carrier_id"],
+            "user_id": reviewer.id,
+            "detected_date": now,
+            "parent_case_id": data["lost_parcel_case_id"] or False,
+            "reason_ids": [fields.Command.create(vals) for vals in reasons],
+        }
+
+    @api.model
     def _create_from_detection(self, found, now):
         """Open one case per flagged picking, in batch: the number of queries does not grow
         with the number of parcels."""
@@ -229,22 +716,18 @@ class LostParcelCase(models.Model):
             load=None,
         )
         reviewer = self._default_reviewer()
-        vals_list = []
-        for data in rows:
-            reasons = [
-                self._prepare_reason_vals(rule, signal, extra, data, now) for rule, signal, extra in found[data["id"]]
-            ]
-            vals_list.append(
-                {
-                    "picking_id": data["id"],
-                    "company_id": data["company_id"],
-                    "carrier_id": data["carrier_id"],
-                    "user_id": reviewer.id,
-                    "detected_date": now,
-                    "parent_case_id": data["lost_parcel_case_id"] or False,
-                    "reason_ids": [fields.Command.create(vals) for vals in reasons],
-                }
+        vals_list = [
+            self._prepare_detected_case_vals(
+                data,
+                [
+                    self._prepare_reason_vals(rule, signal, extra, data, now)
+                    for rule, signal, extra in found[data["id"]]
+                ],
+                reviewer,
+                now,
             )
+            for data in rows
+        ]
         cases = self.with_context(tracking_disable=True, mail_create_nolog=True).create(vals_list)
         cases._message_log_batch(
             bodies={case.id: self.env._("Parcel flagged as probably lost: %s", case.signals) for case in cases}
@@ -277,116 +760,18 @@ class LostParcelCase(models.Model):
             ]
         )
 
-    # ------------------------------------------------------------------ guards
-    def _ensure_can_be_confirmed(self):
-        for case in self:
-            if case.state not in ("detected", "to_review"):
-                raise UserError(
-                    self.env._(
-                        "Case %(case)s is %(state)s: only a case under review can be confirmed.",
-                        case=case.name,
-                        state=case._state_label(),
-                    )
-                )
-            if case.tracking_status == "delivered":
-                raise UserError(
-                    self.env._(
-                        "Case %s: the carrier reports the parcel delivered; it cannot be confirmed lost.", case.name
-                    )
-                )
-
-    def _ensure_can_be_dismissed(self):
-        for case in self:
-            if case.state not in OPEN_STATES:
-                raise UserError(
-                    self.env._(
-                        "Case %(case)s is %(state)s and cannot be dismissed.", case=case.name, state=case._state_label()
-                    )
-                )
-
-    def _ensure_can_be_reshipped(self):
-        for case in self:
-            if case.state != "confirmed":
-                raise UserError(
-                    self.env._(
-                        "Case %(case)s is %(state)s: only a parcel confirmed lost is reshipped.",
-                        case=case.name,
-                        state=case._state_label(),
-                    )
-                )
-            if case.reship_picking_id and case.reship_picking_id.state != "cancel":
-                raise UserError(self.env._("Case %s already has a reship delivery.", case.name))
-
-    def _state_label(self):
-        return dict(self._fields["state"]._description_selection(self.env))[self.state]
-
-    # ------------------------------------------------------------------ actions
-    def action_confirm_lost(self):
-        self.ensure_one()
-        self._ensure_can_be_confirmed()
-        action = self.env["ir.actions.act_window"]._for_xml_id("lost_parcel_reship.action_lost_parcel_confirm_wizard")
-        action["context"] = {"default_case_ids": self.ids}
-        return action
-
-    def action_dismiss(self):
-        self._ensure_can_be_dismissed()
-        action = self.env["ir.actions.act_window"]._for_xml_id("lost_parcel_reship.action_lost_parcel_dismiss_wizard")
-        action["context"] = {"default_case_ids": self.ids}
-        return action
-
-    def action_ask_carrier(self):
-        """Plan a call/mail to the carrier with what they need to trace the parcel."""
-        self.ensure_one()
-        carrier = self.carrier_id
-        contact = carrier.tracking_account_id.name or carrier.name or self.env._("the carrier")
-        note = self.env._(
-            "Ask %(contact)s to trace parcel %(ref)s (shipped %(date)s to %(country)s). Quote the tracking "
-            "reference %(ref)s and ask for a written loss confirmation and its reference.",
-            contact=contact,
-            ref=self.carrier_tracking_ref or "-",
-            date=format_date(self.env, self.shipped_date),
-            country=self.country_id.name or "-",
-        )
-        self.activity_schedule(
-            "lost_parcel_reship.mail_activity_type_ask_carrier",
-            summary=self.env._("Ask %(carrier)s about %(ref)s", carrier=carrier.name, ref=self.carrier_tracking_ref),
-            note=note,
-            user_id=self.env.user.id,
-        )
-        return True
-
-    def action_reverify(self):
-        self._reverify()
-        return True
-
-    def action_view_picking(self):
-        self.ensure_one()
-        return self._action_open_picking(self.picking_id)
-
-    def action_view_reship(self):
-        self.ensure_one()
-        return self._action_open_picking(self.reship_picking_id)
-
-    def _action_open_picking(self, picking):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "stock.picking",
-            "res_id": picking.id,
-            "view_mode": "form",
-        }
-
-    # ------------------------------------------------------------------ business methods
+    # ------------------------------------------------------------------ review
     def _reverify(self):
         """Poll the carrier again before anyone spends time on the case: movement since
         detection closes the case as a false alarm."""
-        cases = self.filtered(lambda c: c.state == "detected")
+        cases = self.filtered("can_be_reverified")
         if not cases:
             return cases
-        before = {case.id: (case.tracking_last_event_date, case.tracking_status) for case in cases}
+        before = {case.id: case.tracking_last_event_date for case in cases}
         cases.picking_id._update_tracking()
         moved = self.browse()
         for case in cases:
-            last_event, _status = before[case.id]
+            last_event = before[case.id]
             picking = case.picking_id
             if picking.tracking_status == "delivered" or (
                 picking.tracking_last_event_date
@@ -438,15 +823,20 @@ class LostParcelCase(models.Model):
             if rule:
                 case._confirm_lost(fields.Date.context_today(self), False, auto_rule=rule)
 
-    def _confirm_lost(self, confirmed_date, carrier_ref, attachments=None, auto_rule=None):
-        self._ensure_can_be_confirmed()
-        vals = {
+    def _prepare_confirm_vals(self, confirmed_date, carrier_ref, auto_rule=None):
+        return {
             "state": "confirmed",
             "confirmed_date": confirmed_date,
             "confirmed_by_id": self.env.user.id,
             "carrier_confirmation_ref": carrier_ref,
             "auto_confirmed": bool(auto_rule),
         }
+
+    def _confirm_lost(self, confirmed_date, carrier_ref, attachments=None, auto_rule=None):
+        """Confirm the parcels lost; the reship carrier is chosen at once (a case no carrier
+        serves is still confirmed: its reason says what is missing)."""
+        self._ensure_can_be_confirmed()
+        vals = self._prepare_confirm_vals(confirmed_date, carrier_ref, auto_rule=auto_rule)
         if attachments:
             vals["evidence_attachment_ids"] = [fields.Command.link(a.id) for a in attachments]
             attachments.write({"res_model": self._name, "res_id": self[:1].id})
@@ -467,6 +857,7 @@ class LostParcelCase(models.Model):
                 )
             case.message_post(body=body, attachment_ids=attachments.ids if attachments else [])
         self.activity_feedback(["lost_parcel_reship.mail_activity_type_review_case"])
+        self._choose_reship_carrier()
 
     def _dismiss(self, reason):
         self._ensure_can_be_dismissed()
@@ -476,6 +867,253 @@ class LostParcelCase(models.Model):
         for case in self:
             case.message_post(body=self.env._("Dismissed: %s", reason))
         self.activity_unlink(["lost_parcel_reship.mail_activity_type_review_case"])
+
+    # ------------------------------------------------------------------ reship
+    def _reship_moves(self):
+        """The lost delivery's moves that left with goods."""
+        self.ensure_one()
+        return self.picking_id.move_ids.filtered(lambda m: m.state == "done" and m.quantity > 0)
+
+    def _prepare_quantity_line_commands(self):
+        """Lines of the reship and refund wizards: every lost move with what it shipped."""
+        self.ensure_one()
+        return [fields.Command.clear()] + [
+            fields.Command.create({"move_id": move.id, "quantity": move.quantity}) for move in self._reship_moves()
+        ]
+
+    def _reship_lines(self, quantities=None):
+        """The lost moves to send again (or refund) and how much of each, in the move's unit.
+
+        :param dict quantities: {lost stock.move id: quantity}; default everything lost
+        :raise UserError: on nothing to reship or more than was lost
+        """
+        self.ensure_one()
+        moves = self._reship_moves()
+        if quantities is None:
+            lines = [(move, move.quantity) for move in moves]
+        else:
+            lines = []
+            for move in moves:
+                qty = quantities.get(move.id, 0.0)
+                rounding = move.product_uom.rounding
+                if float_compare(qty, 0.0, precision_rounding=rounding) < 0:
+                    raise UserError(self.env._("Case %s: a quantity to reship cannot be negative.", self.name))
+                if float_compare(qty, move.quantity, precision_rounding=rounding) > 0:
+                    raise UserError(
+                        self.env._(
+                            "Case %(case)s: %(qty)s %(uom)s of %(product)s were shipped; you cannot reship more.",
+                            case=self.name,
+                            qty=move.quantity,
+                            uom=move.product_uom.name,
+                            product=move.product_id.display_name,
+                        )
+                    )
+                if not float_is_zero(qty, precision_rounding=rounding):
+                    lines.append((move, qty))
+        if not lines:
+            raise UserError(self.env._("Case %s: there is nothing to reship.", self.name))
+        return lines
+
+    def _action_reship_quantities(self, quantities):
+        """Reship part of what was lost (the reship wizard).
+
+        :param dict quantities: {lost stock.move id: quantity to reship, in the move's unit}
+        """
+        self.ensure_one()
+        Reship = self.env["lost.parcel.reship"]
+        Reship._lock_cases(self, nowait=True)
+        errors = Reship._reship(self, quantities)
+        if errors:
+            raise UserError("\n".join(errors.values()))
+        return self.action_view_reship()
+
+    def _prepare_reship_proc_values(self, move):
+        """Procurement values of one reshipped line: the exchange pattern of
+        ``stock.return.picking._get_proc_values`` (same group, so the sale order lists the
+        reship). The order line is kept so Odoo does not add a new order line when the reship
+        leaves; ``sale.order.line._get_outgoing_incoming_moves`` keeps it out of the delivered
+        quantity. Reships are urgent."""
+        self.ensure_one()
+        picking = self.picking_id
+        return {
+            "group_id": picking.group_id,
+            "date_planned": fields.Datetime.now(),
+            "warehouse_id": picking.picking_type_id.warehouse_id,
+            "partner_id": picking.partner_id.id,
+            "location_final_id": move.location_final_id or picking.location_dest_id,
+            "company_id": picking.company_id,
+            "sale_line_id": move.sale_line_id.id,
+            "priority": "1",
+            "lost_parcel_case_id": self.id,
+        }
+
+    def _prepare_reship_picking_vals(self, vals=None):
+        """Values every transfer of the reship gets when it is created (the first one by
+        procurement, the next steps of a multi-step route when they are pushed)."""
+        self.ensure_one()
+        return {"carrier_id": self.reship_carrier_id.id, "lost_parcel_case_id": self.id, "priority": "1"}
+
+    def _mark_reshipped(self, moves_by_case):
+        """The reship engine created these cases' transfers: the case follows them."""
+        self.write({"state": "reshipped"})
+        for case in self:
+            case.reship_picking_id = case._main_reship_picking(moves_by_case[case].picking_id)
+
+    @api.model
+    def _main_reship_picking(self, pickings):
+        """The transfer that takes the reship to the customer, or its first step while the
+        next steps of a multi-step route are not created yet."""
+        to_customer = pickings.filtered(lambda p: p.location_dest_id.usage == "customer")
+        return (to_customer or pickings).sorted("id")[:1]
+
+    def _reopen_cancelled_reship(self):
+        """A reship whose transfers are all cancelled leaves its case confirmed, to reship again
+        or refund."""
+        for case in self.filtered(lambda c: c.state == "reshipped"):
+            if all(picking.state == "cancel" for picking in case.reship_picking_ids):
+                case.write({"state": "confirmed", "reship_picking_id": False})
+                case.message_post(body=self.env._("The reship was cancelled: the case can be reshipped again."))
+
+    def _reship_missing_quantities(self):
+        """{product: quantity missing} over the first step of the reship (taken from stock)."""
+        self.ensure_one()
+        missing = defaultdict(float)
+        for move in self.reship_move_ids:
+            if move.state not in ("confirmed", "partially_available") or move.move_orig_ids:
+                continue
+            qty = move.product_uom._compute_quantity(move.product_uom_qty - move.quantity, move.product_id.uom_id)
+            if float_compare(qty, 0.0, precision_rounding=move.product_id.uom_id.rounding) > 0:
+                missing[move.product_id] += qty
+        return missing
+
+    def _close_reship_shortage(self):
+        covered = self.filtered(lambda c: not c.reship_shortage)
+        if covered:
+            covered.activity_feedback(
+                ["lost_parcel_reship.mail_activity_type_shortage"],
+                feedback=self.env._("Stock arrived: the reship is reserved."),
+            )
+
+    def _reship_notification(self, errors):
+        done = self.filtered(lambda case: case not in errors)
+        waiting = done.filtered("reship_shortage")
+        message = self.env._("%s case(s) reshipped.", len(done))
+        if waiting:
+            message += " " + self.env._("%s wait for stock.", len(waiting))
+        if errors:
+            message += " " + self.env._("Not reshipped: %s", "; ".join(errors.values()))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning" if errors else "success",
+                "sticky": bool(errors),
+                "message": message,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _notify_customer_reshipped(self):
+        """Tell the customer the replacement is on its way, in their language."""
+        template = self.env.ref("lost_parcel_reship.mail_template_reship_shipped")
+        for case in self.filtered(lambda c: not c.customer_notified):
+            case.message_post_with_source(template, message_type="comment", subtype_xmlid="mail.mt_comment")
+            case.customer_notified = True
+
+    # ------------------------------------------------------------------ reship carrier
+    def _choose_reship_carrier(self, cache=None, quantities=None):
+        """Write the carrier the rules choose, and why, on each case not set by hand.
+
+        :param dict cache: shared by the cases of one batch (carriers, loss rates, rating orders)
+        :param dict quantities: {lost stock.move id: quantity to reship}; default: everything lost
+        :return: {case: error message} for the cases no carrier serves
+        """
+        cache = {} if cache is None else cache
+        CarrierRule = self.env["lost.parcel.carrier.rule"]
+        errors = {}
+        for case in self.filtered(lambda c: not c.reship_carrier_manual):
+            shipment = CarrierRule._prepare_reship_shipment(case, quantities)
+            try:
+                carrier, rule, reason = CarrierRule._find_reship_carrier(shipment, cache)
+            except UserError as exc:
+                errors[case] = exc.args[0]
+                vals = {"reship_carrier_id": False, "reship_carrier_reason": exc.args[0], "reship_shipping_estimate": 0}
+                rule = CarrierRule
+            else:
+                vals = {
+                    "reship_carrier_id": carrier.id,
+                    "reship_carrier_reason": reason,
+                    "reship_shipping_estimate": case._estimate_reship_shipping(carrier, shipment, cache),
+                }
+            case.with_context(lost_parcel_carrier_choice=True).write(dict(vals, reship_carrier_rule_id=rule.id))
+        return errors
+
+    def _estimate_reship_shipping(self, carrier, shipment=None, cache=None):
+        self.ensure_one()
+        if not carrier:
+            return 0.0
+        cache = {} if cache is None else cache
+        shipment = shipment or self.env["lost.parcel.carrier.rule"]._prepare_reship_shipment(self)
+        price, error = carrier._lost_parcel_rate(shipment, cache)
+        return 0.0 if error else price
+
+    def _set_pending_reship_carrier(self, carrier):
+        """Reship transfers not gone yet take ``carrier`` (the ones that carry a carrier: the
+        last step of a multi-step route, or every step that had one)."""
+        self.ensure_one()
+        pending = self.reship_picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+        pending.filtered(lambda p: p.carrier_id or p.location_dest_id.usage == "customer").carrier_id = carrier
+
+    # ------------------------------------------------------------------ refund
+    def _refund(self, reason, quantities=None):
+        """Refund the lost goods instead of reshipping them (the refund wizard).
+
+        :param str reason: why the customer gets a refund (required)
+        :param dict quantities: {lost stock.move id: quantity}; default everything lost
+        :return: the credit notes created (none for an order not invoiced)
+        """
+        self.ensure_one()
+        if not (reason or "").strip():
+            raise UserError(self.env._("Say why the customer is refunded instead of reshipped."))
+        self.env["lost.parcel.reship"]._lock_cases(self, nowait=True)
+        self.invalidate_recordset(["state"])
+        self._ensure_can_be_refunded()
+        refund = self.env["lost.parcel.refund"]._refund(self, reason.strip(), self._reship_lines(quantities))
+        self.write(self._prepare_refund_vals(reason.strip(), refund))
+        self.activity_unlink(["lost_parcel_reship.mail_activity_type_shortage"])
+        self._log_refund(reason.strip(), refund)
+        return refund["credit_notes"]
+
+    def _prepare_refund_vals(self, reason, refund):
+        """Values the case takes once refunded.
+
+        :param dict refund: what ``lost.parcel.refund._refund`` did (credit_notes, write_offs, amount)
+        """
+        self.ensure_one()
+        return {
+            "state": "refunded",
+            "refund_reason": reason,
+            "refund_move_ids": [fields.Command.link(note.id) for note in refund["credit_notes"]],
+            "refund_write_off_move_ids": [fields.Command.link(move.id) for move in refund["write_offs"]],
+            "refund_amount": self.company_id.currency_id.round(refund["amount"]),
+            "closed_date": fields.Datetime.now(),
+        }
+
+    def _log_refund(self, reason, refund):
+        self.ensure_one()
+        parts = [self.env._("Refunded instead of reshipped: %s", reason)]
+        if refund["credit_notes"]:
+            links = Markup(", ").join(note._get_html_link() for note in refund["credit_notes"])
+            parts.append(self.env._("Credit note %s.", links))
+        else:
+            parts.append(self.env._("The order was not invoiced: its quantities were lowered."))
+        if refund["cancelled"]:
+            links = Markup(", ").join(p._get_html_link() for p in refund["cancelled"])
+            parts.append(self.env._("Pending reship cancelled: %s.", links))
+        self.message_post(body=Markup("<br/>").join(parts))
+        self.sale_id.message_post(
+            body=self.env._("Lost parcel %(case)s refunded: %(reason)s", case=self._get_html_link(), reason=reason)
+        )
 
     # ------------------------------------------------------------------ crons
     @api.model
@@ -490,7 +1128,7 @@ class LostParcelCase(models.Model):
         day_ago = now - timedelta(days=1)
         return {
             "new_cases": self.search([("detected_date", ">=", day_ago)]),
-            "waiting_cases": self.search([("state", "in", ("detected", "to_review")), ("detected_date", "<", day_ago)]),
+            "waiting_cases": self.search([("state", "in", REVIEW_STATES), ("detected_date", "<", day_ago)]),
             "exceptions": self.env["stock.picking"].search(
                 [
                     ("state", "=", "done"),

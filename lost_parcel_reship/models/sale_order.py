@@ -1,13 +1,27 @@
-from datetime import timedelta
-
 from odoo import api, fields, models
+
+MARKETPLACES = ("amazon", "ebay", "shopify", "walmart", "wish")
+# Fields in which marketplace connectors keep the marketplace's own order number; any that exist
+# on sale.order are read. Without one, a sales team named after the marketplace and the order's
+# customer reference tell the same thing.
+MARKETPLACE_REF_FIELDS = {
+    "amazon": ("amazon_order_ref",),
+    "ebay": ("ebay_order_id",),
+    "shopify": ("shopify_order_id", "shopify_order_reference"),
+    "walmart": ("walmart_order_id",),
+    "wish": ("wish_order_id",),
+}
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
-    lost_parcel_case_ids = fields.One2many("lost.parcel.case", "sale_id", string="Lost Parcel Cases")
-    lost_parcel_case_count = fields.Integer(compute="_compute_lost_parcel_case_count")
+    lost_parcel_case_ids = fields.One2many(
+        "lost.parcel.case", "sale_id", string="Lost Parcel Cases", groups="lost_parcel_reship.group_lost_parcel_user"
+    )
+    lost_parcel_case_count = fields.Integer(
+        compute="_compute_lost_parcel_case_count", groups="lost_parcel_reship.group_lost_parcel_user"
+    )
 
     @api.depends("lost_parcel_case_ids")
     def _compute_lost_parcel_case_count(self):
@@ -21,6 +35,31 @@ class SaleOrder(models.Model):
         action["domain"] = [("sale_id", "=", self.id)]
         return action
 
+    @api.model
+    def _lost_parcel_sales_channel_depends(self):
+        """What ``_lost_parcel_sales_channel`` reads, as dependencies of a field on the case."""
+        names = [name for names in MARKETPLACE_REF_FIELDS.values() for name in names if name in self._fields]
+        return ["sale_id.team_id.name", "sale_id.client_order_ref", *(f"sale_id.{name}" for name in names)]
+
+    def _lost_parcel_sales_channel(self):
+        """(sales channel, marketplace order reference) of the order, from a store connector's
+        field when one is installed, else from the sales team's name.
+
+        :return: (channel code of ``lost.parcel.case.sales_channel`` or False, reference or False)
+        """
+        if not self:
+            return False, False
+        self.ensure_one()
+        for channel, names in MARKETPLACE_REF_FIELDS.items():
+            for name in names:
+                if name in self._fields and self[name]:
+                    return channel, str(self[name])
+        team = (self.team_id.name or "").lower()
+        for channel in MARKETPLACES:
+            if channel in team:
+                return channel, self.client_order_ref or False
+        return "other", False
+
     def _report_parcel_not_received(self, message=None):
         """The customer says the parcel never arrived (portal button): a message from the
         customer on the order, which the inquiry signal of the detection rules counts."""
@@ -31,18 +70,3 @@ class SaleOrder(models.Model):
         return self.message_post(
             body=body, author_id=self.partner_id.id, message_type="comment", subtype_xmlid="mail.mt_comment"
         )
-
-    @api.model
-    def _demo_ship_with_tracking(self, shipments):
-        """Demo data: confirm orders and ship them with sandbox tracking numbers, as if the
-        parcels had left ``days`` days ago. Polling and detection then run as for real."""
-        for order_id, tracking_ref, days in shipments:
-            order = self.browse(order_id)
-            order.action_confirm()
-            for picking in order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing"):
-                picking.carrier_tracking_ref = tracking_ref
-                for move in picking.move_ids:
-                    move.quantity = move.product_uom_qty
-                picking.move_ids.picked = True
-                picking.button_validate()
-                picking.date_done = fields.Datetime.now() - timedelta(days=days)

@@ -1,11 +1,16 @@
 from odoo import api, fields, models
 
+CASE_GROUP = "lost_parcel_reship.group_lost_parcel_user"
+
 
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
-    lost_parcel_case_ids = fields.One2many("lost.parcel.case", "picking_id", string="Lost Parcel Cases")
-    lost_parcel_case_count = fields.Integer(compute="_compute_lost_parcel_case_count")
+    # Cases are for the Lost Parcels groups: warehouse users outside them still open their deliveries.
+    lost_parcel_case_ids = fields.One2many(
+        "lost.parcel.case", "picking_id", string="Lost Parcel Cases", groups=CASE_GROUP
+    )
+    lost_parcel_case_count = fields.Integer(compute="_compute_lost_parcel_case_count", groups=CASE_GROUP)
     lost_parcel_case_id = fields.Many2one(
         "lost.parcel.case",
         "Reship of Case",
@@ -13,6 +18,12 @@ class StockPicking(models.Model):
         copy=False,
         index="btree_not_null",
         help="This delivery replaces a parcel that was lost.",
+    )
+    lost_parcel_sales_channel = fields.Selection(
+        related="lost_parcel_case_id.sales_channel", string="Sales Channel", groups=CASE_GROUP
+    )
+    lost_parcel_marketplace_ref = fields.Char(
+        related="lost_parcel_case_id.marketplace_order_ref", string="Marketplace Order Ref.", groups=CASE_GROUP
     )
 
     @api.depends("lost_parcel_case_ids")
@@ -23,6 +34,44 @@ class StockPicking(models.Model):
         for picking in self:
             picking.lost_parcel_case_count = counts.get(picking, 0)
 
+    # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        Case = self.env["lost.parcel.case"]
+        for vals in vals_list:
+            case_id = vals.get("lost_parcel_case_id")
+            if not case_id and vals.get("backorder_id"):
+                case_id = self.browse(vals["backorder_id"]).lost_parcel_case_id.id
+            if case_id:
+                vals.update(Case.browse(case_id)._prepare_reship_picking_vals(vals))
+        pickings = super().create(vals_list)
+        pickings.filtered("lost_parcel_case_id")._follow_reship_to_customer()
+        return pickings
+
+    # ------------------------------------------------------------------ actions
+    def action_view_lost_parcel_cases(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("lost_parcel_reship.action_lost_parcel_case")
+        action["domain"] = [("picking_id", "=", self.id)]
+        action["context"] = {"default_picking_id": self.id}
+        return action
+
+    def action_reship_lost_parcel(self):
+        """Server action on the delivery list: reship the confirmed lost-parcel cases of the
+        selected deliveries."""
+        cases = self.lost_parcel_case_ids.filtered("can_be_reshipped")
+        skipped = self.filtered(lambda p: not p.lost_parcel_case_ids & cases)
+        errors = self.env["lost.parcel.reship"]._reship_many(cases)
+        for picking in skipped:
+            errors[picking] = self.env._("%s: no case confirmed lost", picking.name)
+        return cases._reship_notification(errors)
+
+    def action_cancel(self):
+        res = super().action_cancel()
+        self.lost_parcel_case_id._reopen_cancelled_reship()
+        return res
+
+    # ------------------------------------------------------------------ business methods
     def _action_done(self):
         res = super()._action_done()
         reships = self.filtered(
@@ -32,10 +81,10 @@ class StockPicking(models.Model):
         return res
 
     def _hook_tracking_status_changed(self):
-        """A new carrier exception on a parcel under review is news for its reviewer."""
+        """A new carrier exception on a parcel whose case is open is news for its responsible."""
         res = super()._hook_tracking_status_changed()
         alarming = self.filtered(lambda p: p.tracking_status in ("exception", "returning", "returned"))
-        cases = alarming.lost_parcel_case_ids.filtered(lambda c: c.state in ("detected", "to_review", "confirmed"))
+        cases = alarming.sudo().lost_parcel_case_ids.filtered("is_open")
         labels = dict(self._fields["tracking_status"]._description_selection(self.env))
         for case in cases:
             picking = case.picking_id
@@ -54,46 +103,6 @@ class StockPicking(models.Model):
                     user_id=case.user_id.id,
                 )
         return res
-
-    def action_view_lost_parcel_cases(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("lost_parcel_reship.action_lost_parcel_case")
-        action["domain"] = [("picking_id", "=", self.id)]
-        action["context"] = {"default_picking_id": self.id}
-        return action
-
-    lost_parcel_sales_channel = fields.Selection(related="lost_parcel_case_id.sales_channel", string="Sales Channel")
-    lost_parcel_marketplace_ref = fields.Char(
-        related="lost_parcel_case_id.marketplace_order_ref", string="Marketplace Order Ref."
-    )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        Case = self.env["lost.parcel.case"]
-        for vals in vals_list:
-            case_id = vals.get("lost_parcel_case_id")
-            if not case_id and vals.get("backorder_id"):
-                case_id = self.browse(vals["backorder_id"]).lost_parcel_case_id.id
-            if case_id:
-                vals.update(Case.browse(case_id)._prepare_reship_picking_vals(vals))
-        pickings = super().create(vals_list)
-        pickings.filtered("lost_parcel_case_id")._follow_reship_to_customer()
-        return pickings
-
-    def action_cancel(self):
-        res = super().action_cancel()
-        self.lost_parcel_case_id._reopen_cancelled_reship()
-        return res
-
-    def action_reship_lost_parcel(self):
-        """Server action on the delivery list: reship the confirmed lost-parcel cases of the
-        selected deliveries."""
-        cases = self.lost_parcel_case_ids.filtered(lambda c: c.state == "confirmed")
-        skipped = self.filtered(lambda p: not p.lost_parcel_case_ids & cases)
-        errors = cases._reship_many()
-        for picking in skipped:
-            errors[picking] = self.env._("%s: no case confirmed lost", picking.name)
-        return cases._reship_notification(errors)
 
     def _follow_reship_to_customer(self):
         """The last step of a multi-step reship is created when the previous one is done: from

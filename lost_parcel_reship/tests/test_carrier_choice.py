@@ -16,6 +16,12 @@ class TestCarrierChoice(ReshipCommon):
     def _rule(self, objective, **vals):
         return self.Rule.create({"name": f"Reship {objective}", "objective": objective, **vals})
 
+    def _zip_prefixes(self, *names):
+        Prefix = self.env["delivery.zip.prefix"]
+        prefixes = Prefix.search([("name", "in", names)])
+        prefixes |= Prefix.create([{"name": name} for name in names if name not in prefixes.mapped("name")])
+        return [Command.set(prefixes.ids)]
+
     def _ship_history(self, carrier, count, lost=0):
         """``count`` parcels delivered to the Netherlands by ``carrier``, ``lost`` of them lost."""
         picking_type = self.warehouse.out_type_id
@@ -114,12 +120,12 @@ class TestCarrierChoice(ReshipCommon):
         )
         self._rule("fixed", sequence=3, fixed_carrier_id=self.postnl.id, value_max=10.0)
         self._rule("fixed", sequence=4, fixed_carrier_id=self.postnl.id, weight_min=5.0)
-        self._rule("fixed", sequence=5, fixed_carrier_id=self.postnl.id, zip_prefixes="20, 30")
+        self._rule("fixed", sequence=5, fixed_carrier_id=self.postnl.id, zip_prefix_ids=self._zip_prefixes("20", "30"))
         matching = self._rule(
             "fastest",
             sequence=6,
             country_ids=[Command.set(self.env.ref("base.nl").ids)],
-            zip_prefixes="99,1043",
+            zip_prefix_ids=self._zip_prefixes("99", "1043"),
             weight_max=5.0,
             value_min=20.0,
             product_categ_ids=[Command.set(self.product.categ_id.ids)],

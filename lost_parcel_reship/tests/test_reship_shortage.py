@@ -59,9 +59,9 @@ class TestReshipShortage(ReshipCommon):
         self.assertIn("Stock arrived", case.message_ids[0].body)
 
     def test_without_purchase_the_replenishment_report_gets_a_suggestion(self):
-        Case = type(self.env["lost.parcel.case"])
+        Reship = type(self.env["lost.parcel.reship"])
         user = new_test_user(self.env, "lp_reshipper", groups="lost_parcel_reship.group_lost_parcel_user")
-        with patch.object(Case, "_reship_purchase_enabled", return_value=False):
+        with patch.object(Reship, "_purchase_enabled", return_value=False):
             case = self._lost_case("JD0STALLED6101", lines=[(self.samovar, 1)])
             case.with_user(user).action_reship()
 

@@ -1,3 +1,4 @@
+from . import lost_parcel_quantity_line
 from . import lost_parcel_confirm_wizard
 from . import lost_parcel_dismiss_wizard
 from . import lost_parcel_reship_wizard

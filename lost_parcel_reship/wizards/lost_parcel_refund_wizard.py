@@ -1,4 +1,4 @@
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 
 
 class LostParcelRefundWizard(models.TransientModel):
@@ -27,10 +27,7 @@ class LostParcelRefundWizard(models.TransientModel):
     @api.depends("case_id")
     def _compute_line_ids(self):
         for wizard in self:
-            wizard.line_ids = [Command.clear()] + [
-                Command.create({"move_id": move.id, "quantity": move.quantity})
-                for move in wizard.case_id._reship_moves()
-            ]
+            wizard.line_ids = wizard.case_id._prepare_quantity_line_commands()
 
     def action_refund(self):
         self.ensure_one()
@@ -42,11 +39,8 @@ class LostParcelRefundWizard(models.TransientModel):
 
 class LostParcelRefundWizardLine(models.TransientModel):
     _name = "lost.parcel.refund.wizard.line"
+    _inherit = "lost.parcel.quantity.line"
     _description = "Refund a Lost Parcel: Line"
 
     wizard_id = fields.Many2one("lost.parcel.refund.wizard", required=True, ondelete="cascade")
-    move_id = fields.Many2one("stock.move", "Lost Move", required=True, readonly=True)
-    product_id = fields.Many2one(related="move_id.product_id")
-    shipped_quantity = fields.Float(related="move_id.quantity", string="Shipped")
-    quantity = fields.Float("To Refund", digits="Product Unit of Measure")
-    uom_id = fields.Many2one(related="move_id.product_uom")
+    quantity = fields.Float("To Refund")

@@ -179,7 +179,7 @@ def per_case(cases):
     for case in cases:
         try:
             with cases.env.cr.savepoint():
-                errors.update(case._reship_many())
+                errors.update(cases.env["lost.parcel.reship"]._reship_many(case))
         except Exception as exc:  # a comparison run reports every failure, it does not stop
             errors[case] = str(exc)
     return cases._reship_notification(errors)

@@ -1,0 +1,1 @@
+from . import lost_parcel_shipment_report
