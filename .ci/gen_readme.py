@@ -8,7 +8,12 @@ import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-SECTIONS = (("DESCRIPTION.md", None), ("CONFIGURE.md", "Configuration"), ("USAGE.md", "Usage"))
+SECTIONS = (
+    ("DESCRIPTION.md", None),
+    ("CONFIGURE.md", "Configuration"),
+    ("USAGE.md", "Usage"),
+    ("ROADMAP.md", "Known issues / Roadmap"),
+)
 LICENSE = (
     "|license|\n\n.. |license| image:: https://img.shields.io/badge/licence-LGPL--3-blue.png\n"
     "    :target: http://www.gnu.org/licenses/lgpl-3.0-standalone.html\n    :alt: License: LGPL-3\n"
