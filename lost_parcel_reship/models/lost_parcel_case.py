@@ -117,6 +117,9 @@ class LostParcelCase(models.Model):
     reason_ids = fields.One2many("lost.parcel.case.reason", "case_id", string="Reasons", readonly=True)
     score = fields.Integer(compute="_compute_score", store=True, index=True, help="Higher: more likely lost.")
     signals = fields.Char(compute="_compute_score", store=True)
+    first_signal_date = fields.Datetime(
+        compute="_compute_score", store=True, help="When the earliest of the reasons first held."
+    )
     parent_case_id = fields.Many2one(
         "lost.parcel.case",
         "Original Case",
@@ -126,7 +129,8 @@ class LostParcelCase(models.Model):
     )
 
     # Confirmation and closing
-    confirmed_date = fields.Date("Confirmed On", readonly=True, tracking=True)
+    confirmed_date = fields.Date("Confirmed On", readonly=True, tracking=True, help="The date the loss was confirmed.")
+    confirmed_at = fields.Datetime("Confirmed At", readonly=True, copy=False, help="When the case was confirmed.")
     confirmed_by_id = fields.Many2one("res.users", readonly=True)
     carrier_confirmation_ref = fields.Char("Carrier Confirmation Ref.", tracking=True)
     auto_confirmed = fields.Boolean(readonly=True)
@@ -168,7 +172,11 @@ class LostParcelCase(models.Model):
         store=True,
         help="What stock cannot cover yet: the reship waits for it.",
     )
+    reship_date = fields.Datetime("Reshipped At", readonly=True, copy=False, help="When the reship was created.")
     customer_notified = fields.Boolean(readonly=True, copy=False)
+    customer_notified_date = fields.Datetime(
+        "Customer First Told", readonly=True, copy=False, help="When the customer was first told about the case."
+    )
 
     # Refund
     refund_reason = fields.Text(readonly=True, copy=False, tracking=True)
@@ -252,12 +260,13 @@ class LostParcelCase(models.Model):
         for case in self:
             case.carrier_id = case.picking_id.carrier_id
 
-    @api.depends("reason_ids.score", "reason_ids.signal")
+    @api.depends("reason_ids.score", "reason_ids.signal", "reason_ids.signal_date")
     def _compute_score(self):
         labels = dict(self.env["lost.parcel.case.reason"]._fields["signal"]._description_selection(self.env))
         for case in self:
             case.score = sum(case.reason_ids.mapped("score"))
             case.signals = ", ".join(sorted({labels[signal] for signal in case.reason_ids.mapped("signal")}))
+            case.first_signal_date = min(case.reason_ids.mapped("signal_date"), default=False)
 
     @api.depends("shipped_date")
     def _compute_age_days(self):
@@ -647,13 +656,17 @@ class LostParcelCase(models.Model):
     def _prepare_reason_vals(self, rule, signal, extra, data, now):
         """Reason line for one signal, with the evidence a reviewer reads and its score."""
         last_event = data["tracking_last_event_date"] or data["date_done"]
+        # When the signal first held: the threshold's crossing, the carrier's news, or now.
+        signal_date = now
         if signal == "stalled":
+            signal_date = last_event + timedelta(days=rule.stalled_days)
             days = (now - last_event).days
             evidence = self.env._(
                 "No tracking event for %(days)s days (rule: more than %(limit)s)", days=days, limit=rule.stalled_days
             )
             score = SIGNAL_BASE_SCORE[signal] + min(days - rule.stalled_days, 40)
         elif signal == "eta_overdue":
+            signal_date = data["tracking_eta"] + timedelta(days=rule.eta_overdue_days)
             days = (now - data["tracking_eta"]).days
             evidence = self.env._(
                 "Carrier's expected delivery %(eta)s passed %(days)s days ago (rule: %(limit)s)",
@@ -663,6 +676,7 @@ class LostParcelCase(models.Model):
             )
             score = SIGNAL_BASE_SCORE[signal] + min(days, 30)
         elif signal == "exception":
+            signal_date = last_event
             kinds = rule.exception_kind_ids
             matched = kinds.filtered(
                 lambda k: (
@@ -681,7 +695,13 @@ class LostParcelCase(models.Model):
                 "%(count)s customer messages in the last %(days)s days", count=extra, days=rule.inquiry_days
             )
             score = 10 * extra
-        return {"rule_id": rule.id, "signal": signal, "evidence": evidence, "score": max(score, 1)}
+        return {
+            "rule_id": rule.id,
+            "signal": signal,
+            "signal_date": min(signal_date, now),
+            "evidence": evidence,
+            "score": max(score, 1),
+        }
 
     @api.model
     def _prepare_detected_case_vals(self, data, reasons, reviewer, now):
@@ -827,6 +847,7 @@ class LostParcelCase(models.Model):
         return {
             "state": "confirmed",
             "confirmed_date": confirmed_date,
+            "confirmed_at": fields.Datetime.now(),
             "confirmed_by_id": self.env.user.id,
             "carrier_confirmation_ref": carrier_ref,
             "auto_confirmed": bool(auto_rule),
@@ -955,7 +976,7 @@ class LostParcelCase(models.Model):
 
     def _mark_reshipped(self, moves_by_case):
         """The reship engine created these cases' transfers: the case follows them."""
-        self.write({"state": "reshipped"})
+        self.write({"state": "reshipped", "reship_date": fields.Datetime.now()})
         for case in self:
             case.reship_picking_id = case._main_reship_picking(moves_by_case[case].picking_id)
 
@@ -1018,7 +1039,7 @@ class LostParcelCase(models.Model):
         template = self.env.ref("lost_parcel_reship.mail_template_reship_shipped")
         for case in self.filtered(lambda c: not c.customer_notified):
             case.message_post_with_source(template, message_type="comment", subtype_xmlid="mail.mt_comment")
-            case.customer_notified = True
+            case.write({"customer_notified": True, "customer_notified_date": fields.Datetime.now()})
 
     # ------------------------------------------------------------------ reship carrier
     def _choose_reship_carrier(self, cache=None, quantities=None):

@@ -11,5 +11,6 @@ class LostParcelCaseReason(models.Model):
     case_id = fields.Many2one("lost.parcel.case", required=True, ondelete="cascade", index=True)
     rule_id = fields.Many2one("lost.parcel.rule", ondelete="set null")
     signal = fields.Selection(SIGNALS, required=True)
+    signal_date = fields.Datetime(help="When the signal first held (a threshold crossed, the carrier's news).")
     evidence = fields.Char(required=True)
     score = fields.Integer()
