@@ -441,7 +441,8 @@ class LostParcelCase(models.Model):
                 self.reship_picking_id
                 and self.reship_picking_id.state != "cancel"
                 and _("Case %s already has a reship delivery.", self.name)
-            ),
+            )
+            or (delivered and _("Case %s: the carrier reports the parcel delivered; it is not reshipped.", self.name)),
             "refund": (
                 self.state not in ("confirmed", "reshipped")
                 and _(
@@ -451,6 +452,7 @@ class LostParcelCase(models.Model):
                 )
             )
             or (not self.sale_id and _("Case %s: the lost delivery has no sale order to refund.", self.name))
+            or (delivered and _("Case %s: the carrier reports the parcel delivered; it is not refunded.", self.name))
             or (
                 reship_left
                 and _(
@@ -692,7 +694,7 @@ class LostParcelCase(models.Model):
             score = max(matched.mapped("score") or [40])
         else:
             evidence = self.env._(
-                "%(count)s customer messages in the last %(days)s days", count=extra, days=rule.inquiry_days
+                "%(count)s days with customer messages in the last %(days)s days", count=extra, days=rule.inquiry_days
             )
             score = 10 * extra
         return {
@@ -879,6 +881,38 @@ class LostParcelCase(models.Model):
             case.message_post(body=body, attachment_ids=attachments.ids if attachments else [])
         self.activity_feedback(["lost_parcel_reship.mail_activity_type_review_case"])
         self._choose_reship_carrier()
+
+    def _review_delivered_parcel(self):
+        """The carrier now says the lost parcel was delivered: a case nobody looked at yet is a
+        false alarm; one under review or confirmed goes back to review (nothing is reshipped or
+        refunded on a parcel that arrived); a reshipped one tells its responsible, who may stop a
+        reship that has not left."""
+        self.filtered(lambda c: c.state == "detected")._close_false_alarm()
+        for case in self:
+            picking = case.picking_id
+            if case.state in ("to_review", "confirmed"):
+                text = self.env._(
+                    "The carrier now reports the parcel delivered (%(date)s): back to review. Check with the "
+                    "customer before reshipping or refunding.",
+                    date=format_date(self.env, picking.tracking_delivered_date or picking.tracking_last_event_date),
+                )
+                case.write({"state": "to_review"})
+            elif case.state == "reshipped":
+                text = self.env._(
+                    "The carrier now reports the lost parcel delivered (%(date)s) while it was reshipped: the "
+                    "customer may get the goods twice.",
+                    date=format_date(self.env, picking.tracking_delivered_date or picking.tracking_last_event_date),
+                )
+            else:
+                continue
+            case.message_post(body=text, subtype_xmlid="mail.mt_note")
+            if case.user_id:
+                case.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=self.env._("Lost parcel delivered after all"),
+                    note=text,
+                    user_id=case.user_id.id,
+                )
 
     def _dismiss(self, reason):
         self._ensure_can_be_dismissed()
@@ -1144,14 +1178,18 @@ class LostParcelCase(models.Model):
         return cases
 
     @api.model
-    def _digest_values(self, now=None):
+    def _digest_values(self, company, now=None):
+        """What the digest of ``company`` lists. The cron runs as superuser, which record rules do
+        not restrict: every search names the company."""
         now = now or fields.Datetime.now()
         day_ago = now - timedelta(days=1)
+        mine = [("company_id", "=", company.id)]
         return {
-            "new_cases": self.search([("detected_date", ">=", day_ago)]),
-            "waiting_cases": self.search([("state", "in", REVIEW_STATES), ("detected_date", "<", day_ago)]),
+            "new_cases": self.search([*mine, ("detected_date", ">=", day_ago)]),
+            "waiting_cases": self.search([*mine, ("state", "in", REVIEW_STATES), ("detected_date", "<", day_ago)]),
             "exceptions": self.env["stock.picking"].search(
                 [
+                    *mine,
                     ("state", "=", "done"),
                     ("picking_type_code", "=", "outgoing"),
                     ("tracking_status", "in", ("exception", "returning", "failed_attempt")),
@@ -1171,7 +1209,7 @@ class LostParcelCase(models.Model):
         )
         mails = self.env["mail.mail"]
         for company in managers.company_ids:
-            values = self.with_company(company).with_context(allowed_company_ids=company.ids)._digest_values()
+            values = self.with_company(company)._digest_values(company)
             if not any(values.values()):
                 continue
             body = self.env["ir.qweb"]._render(

@@ -55,7 +55,9 @@ class LostParcelRule(models.Model):
         "Carrier Raw Codes", help="Comma-separated raw status codes that also count, e.g. 68,149 for UPS."
     )
     inquiry_count = fields.Integer(
-        "Customer Messages", default=2, help="At least this many customer messages about the parcel. 0 disables."
+        "Days with Customer Messages",
+        default=2,
+        help="The customer wrote about the parcel on at least this many different days. 0 disables.",
     )
     inquiry_days = fields.Integer("Within (days)", default=7)
     auto_confirm = fields.Boolean(help="Confirm cheap parcels as lost without review once re-verified.")
@@ -136,9 +138,10 @@ class LostParcelRule(models.Model):
         return domains
 
     def _inquiry_counts(self, candidates_query, now):
-        """{picking id: customer messages about it} for parcels over the rule's threshold,
-        in one query: messages on the delivery, its sale order or its lost-parcel cases,
-        written by the customer (or anyone of the customer's company)."""
+        """{picking id: days with customer messages about it} for parcels over the rule's
+        threshold, in one query: messages on the delivery, its sale order or its lost-parcel
+        cases, written by the customer (or anyone of the customer's company). Days, not
+        messages: ten clicks or mails in one afternoon are one inquiry."""
         self.ensure_one()
         self.env["mail.message"].flush_model(["model", "res_id", "message_type", "date", "author_id"])
         self.env["stock.picking"].flush_model(["sale_id", "partner_id"])
@@ -146,7 +149,7 @@ class LostParcelRule(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT p.id, COUNT(DISTINCT m.id)
+                SELECT p.id, COUNT(DISTINCT m.date::date)
                   FROM stock_picking p
                   JOIN res_partner customer ON customer.id = p.partner_id
                   JOIN mail_message m ON (
@@ -161,7 +164,7 @@ class LostParcelRule(models.Model):
                    AND COALESCE(author.commercial_partner_id, author.id)
                        = COALESCE(customer.commercial_partner_id, customer.id)
               GROUP BY p.id
-                HAVING COUNT(DISTINCT m.id) >= %(threshold)s
+                HAVING COUNT(DISTINCT m.date::date) >= %(threshold)s
                 """,
                 candidates=candidates_query.subselect(),
                 since=now - timedelta(days=self.inquiry_days),

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+# Characters of the customer's own words kept with a portal "not received" report.
+INQUIRY_MESSAGE_MAX = 2000
 MARKETPLACES = ("amazon", "ebay", "shopify", "walmart", "wish")
 # Fields in which marketplace connectors keep the marketplace's own order number; any that exist
 # on sale.order are read. Without one, a sales team named after the marketplace and the order's
@@ -21,6 +23,12 @@ class SaleOrder(models.Model):
     )
     lost_parcel_case_count = fields.Integer(
         compute="_compute_lost_parcel_case_count", groups="lost_parcel_reship.group_lost_parcel_user"
+    )
+    lost_parcel_inquiry_date = fields.Date(
+        "Last 'Not Received' Report",
+        readonly=True,
+        copy=False,
+        help="When the customer last said, from the portal, that the parcel has not arrived.",
     )
 
     @api.depends("lost_parcel_case_ids")
@@ -60,13 +68,35 @@ class SaleOrder(models.Model):
                 return channel, self.client_order_ref or False
         return "other", False
 
+    def _lost_parcel_awaited_pickings(self):
+        """Deliveries of the order that left and that the carrier does not report delivered."""
+        self.ensure_one()
+        return self.picking_ids.filtered(
+            lambda p: (
+                p.picking_type_code == "outgoing"
+                and p.state == "done"
+                and p.carrier_tracking_ref
+                and p.tracking_status != "delivered"
+            )
+        )
+
     def _report_parcel_not_received(self, message=None):
         """The customer says the parcel never arrived (portal button): a message from the
-        customer on the order, which the inquiry signal of the detection rules counts."""
+        customer on the order, which the inquiry signal of the detection rules counts.
+
+        At most one a day (the signal counts days), only while a parcel is on its way, and the
+        customer's text is cut to a reasonable length.
+
+        :return: the message posted, or an empty recordset when nothing was posted
+        """
         self.ensure_one()
+        today = fields.Date.context_today(self)
+        if not self._lost_parcel_awaited_pickings() or self.lost_parcel_inquiry_date == today:
+            return self.env["mail.message"]
         body = self.env._("I have not received my parcel.")
         if message and message.strip():
-            body = f"{body}\n{message.strip()}"
+            body = f"{body}\n{message.strip()[:INQUIRY_MESSAGE_MAX]}"
+        self.lost_parcel_inquiry_date = today
         return self.message_post(
             body=body, author_id=self.partner_id.id, message_type="comment", subtype_xmlid="mail.mt_comment"
         )

@@ -81,8 +81,11 @@ class StockPicking(models.Model):
         return res
 
     def _hook_tracking_status_changed(self):
-        """A new carrier exception on a parcel whose case is open is news for its responsible."""
+        """A new carrier exception, or a delivery, on a parcel whose case is open is news for its
+        responsible."""
         res = super()._hook_tracking_status_changed()
+        delivered = self.filtered(lambda p: p.tracking_status == "delivered")
+        delivered.sudo().lost_parcel_case_ids._review_delivered_parcel()
         alarming = self.filtered(lambda p: p.tracking_status in ("exception", "returning", "returned"))
         cases = alarming.sudo().lost_parcel_case_ids.filtered("is_open")
         labels = dict(self._fields["tracking_status"]._description_selection(self.env))

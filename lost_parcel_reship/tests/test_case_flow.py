@@ -99,6 +99,7 @@ class TestCaseFlow(LostParcelCommon):
         with self.assertRaises(UserError):
             case.action_reship()
         delivered = self._open_case("JD0STALLED1502")
+        delivered._reverify()
         self.sandbox.state.set_scenario("JD0STALLED1502", "delivered")
         delivered.picking_id._update_tracking()
         with self.assertRaisesRegex(UserError, "reports the parcel delivered"):

@@ -72,10 +72,14 @@ class TestDetection(LostParcelCommon):
         # An employee's note is not a customer inquiry.
         order.message_post(body="Checking with the warehouse", message_type="comment")
         self.assertFalse(self._case_of(self._detect(), picking))
+        # A second message the same day is the same inquiry; one on another day counts.
         picking.message_post(body="Where is my parcel?", author_id=self.customer_nl.id, message_type="email")
+        self.assertFalse(self._case_of(self._detect(), picking))
+        mail = picking.message_post(body="Still nothing?", author_id=self.customer_nl.id, message_type="email")
+        mail.date = self._days_ago(2)
         case = self._case_of(self._detect(), picking)
         self.assertEqual(case.reason_ids.signal, "inquiry")
-        self.assertIn("2 customer messages", case.reason_ids.evidence)
+        self.assertIn("2 days with customer messages", case.reason_ids.evidence)
 
     def test_old_inquiries_do_not_count(self):
         self._only(self.rule_international, inquiry_count=1, inquiry_days=7)
