@@ -45,7 +45,7 @@ REVIEW_STATES = ("detected", "to_review")
 OPEN_STATES = (*REVIEW_STATES, "confirmed")
 # The parcel was lost (for costs, claims and loss statistics).
 LOST_STATES = ("confirmed", "reshipped", "refunded")
-SIGNAL_BASE_SCORE = {"stalled": 20, "eta_overdue": 15, "inquiry": 0}
+SIGNAL_BASE_SCORE = {"stalled": 20, "no_record": 15, "eta_overdue": 15, "inquiry": 0}
 
 
 class LostParcelCase(models.Model):
@@ -116,7 +116,7 @@ class LostParcelCase(models.Model):
     detected_date = fields.Datetime(default=fields.Datetime.now, readonly=True, required=True)
     reason_ids = fields.One2many("lost.parcel.case.reason", "case_id", string="Reasons", readonly=True)
     score = fields.Integer(compute="_compute_score", store=True, index=True, help="Higher: more likely lost.")
-    signals = fields.Char(compute="_compute_score", store=True)
+    signals = fields.Char(compute="_compute_signals", help="The reasons' signals, in the reader's language.")
     first_signal_date = fields.Datetime(
         compute="_compute_score", store=True, help="When the earliest of the reasons first held."
     )
@@ -260,12 +260,17 @@ class LostParcelCase(models.Model):
         for case in self:
             case.carrier_id = case.picking_id.carrier_id
 
-    @api.depends("reason_ids.score", "reason_ids.signal", "reason_ids.signal_date")
-    def _compute_score(self):
+    @api.depends_context("lang")
+    @api.depends("reason_ids.signal")
+    def _compute_signals(self):
         labels = dict(self.env["lost.parcel.case.reason"]._fields["signal"]._description_selection(self.env))
         for case in self:
-            case.score = sum(case.reason_ids.mapped("score"))
             case.signals = ", ".join(sorted({labels[signal] for signal in case.reason_ids.mapped("signal")}))
+
+    @api.depends("reason_ids.score", "reason_ids.signal_date")
+    def _compute_score(self):
+        for case in self:
+            case.score = sum(case.reason_ids.mapped("score"))
             case.first_signal_date = min(case.reason_ids.mapped("signal_date"), default=False)
 
     @api.depends("shipped_date")
@@ -656,54 +661,56 @@ class LostParcelCase(models.Model):
     # ------------------------------------------------------------------ detection
     @api.model
     def _prepare_reason_vals(self, rule, signal, extra, data, now):
-        """Reason line for one signal, with the evidence a reviewer reads and its score."""
-        last_event = data["tracking_last_event_date"] or data["date_done"]
-        # When the signal first held: the threshold's crossing, the carrier's news, or now.
-        signal_date = now
+        """Reason line for one signal: what detection saw, as data (the words come from the
+        reason, in the reader's language), and its score."""
+        last_event = data["tracking_last_event_date"]
+        vals = {"rule_id": rule.id, "signal": signal, "signal_date": now}
         if signal == "stalled":
-            signal_date = last_event + timedelta(days=rule.stalled_days)
             days = (now - last_event).days
-            evidence = self.env._(
-                "No tracking event for %(days)s days (rule: more than %(limit)s)", days=days, limit=rule.stalled_days
-            )
-            score = SIGNAL_BASE_SCORE[signal] + min(days - rule.stalled_days, 40)
-        elif signal == "eta_overdue":
-            signal_date = data["tracking_eta"] + timedelta(days=rule.eta_overdue_days)
-            days = (now - data["tracking_eta"]).days
-            evidence = self.env._(
-                "Carrier's expected delivery %(eta)s passed %(days)s days ago (rule: %(limit)s)",
-                eta=format_date(self.env, data["tracking_eta"]),
+            vals.update(
+                signal_date=last_event + timedelta(days=rule.stalled_days),
                 days=days,
-                limit=rule.eta_overdue_days,
+                threshold_days=rule.stalled_days,
+                reference_date=last_event,
+                score=SIGNAL_BASE_SCORE[signal] + min(days - rule.stalled_days, 40),
             )
-            score = SIGNAL_BASE_SCORE[signal] + min(days, 30)
+        elif signal == "no_record":
+            days = (now - data["date_done"]).days
+            vals.update(
+                signal_date=data["date_done"] + timedelta(days=rule.no_record_days),
+                days=days,
+                threshold_days=rule.no_record_days,
+                reference_date=data["date_done"],
+                score=SIGNAL_BASE_SCORE[signal] + min(days - rule.no_record_days, 30),
+            )
+        elif signal == "eta_overdue":
+            days = (now - data["tracking_eta"]).days
+            vals.update(
+                signal_date=data["tracking_eta"] + timedelta(days=rule.eta_overdue_days),
+                days=days,
+                threshold_days=rule.eta_overdue_days,
+                reference_date=data["tracking_eta"],
+                score=SIGNAL_BASE_SCORE[signal] + min(days, 30),
+            )
         elif signal == "exception":
-            signal_date = last_event
-            kinds = rule.exception_kind_ids
-            matched = kinds.filtered(
+            matched = rule.exception_kind_ids.filtered(
                 lambda k: (
                     (k.match_on == "status" and k.status == data["tracking_status"])
                     or (k.match_on == "kind" and k.exception_kind == data["tracking_exception_kind"])
                 )
             )
-            evidence = self.env._(
-                "Carrier reports %(what)s (code %(code)s)",
-                what=", ".join(matched.mapped("name")) or data["tracking_status"],
-                code=data["tracking_raw_status"] or "-",
+            vals.update(
+                signal_date=last_event or now,
+                tracking_status=data["tracking_status"],
+                raw_code=data["tracking_raw_status"] or False,
+                exception_kind_ids=[fields.Command.set(matched.ids)],
+                score=max(matched.mapped("score") or [40]),
             )
-            score = max(matched.mapped("score") or [40])
         else:
-            evidence = self.env._(
-                "%(count)s days with customer messages in the last %(days)s days", count=extra, days=rule.inquiry_days
-            )
-            score = 10 * extra
-        return {
-            "rule_id": rule.id,
-            "signal": signal,
-            "signal_date": min(signal_date, now),
-            "evidence": evidence,
-            "score": max(score, 1),
-        }
+            vals.update(days=extra, period_days=rule.inquiry_days, score=10 * extra)
+        vals["signal_date"] = min(vals["signal_date"], now)
+        vals["score"] = max(vals["score"], 1)
+        return vals
 
     @api.model
     def _prepare_detected_case_vals(self, data, reasons, reviewer, now):
@@ -751,9 +758,13 @@ class LostParcelCase(models.Model):
             for data in rows
         ]
         cases = self.with_context(tracking_disable=True, mail_create_nolog=True).create(vals_list)
-        cases._message_log_batch(
-            bodies={case.id: self.env._("Parcel flagged as probably lost: %s", case.signals) for case in cases}
-        )
+        # Chatter notes stay as written: in the company's language, whoever runs detection.
+        bodies = {}
+        for company, company_cases in cases.grouped("company_id").items():
+            in_company_lang = company_cases.with_context(lang=company.partner_id.lang or self.env.lang)
+            for case in in_company_lang:
+                bodies[case.id] = in_company_lang.env._("Parcel flagged as probably lost: %s", case.signals)
+        cases._message_log_batch(bodies=bodies)
         cases._schedule_review_activities()
         return cases
 
@@ -767,20 +778,29 @@ class LostParcelCase(models.Model):
         model_id = self.env["ir.model"]._get_id(self._name)
         # quick_update: no mail per activity; a detection run may open hundreds of cases and the
         # reviewer gets them in the activity menu and in the daily digest.
-        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
-            [
+        vals_list = []
+        for case in self.filtered("user_id"):
+            # In the reviewer's language: the activity is theirs.
+            case_in_lang = case.with_context(lang=case.user_id.lang or self.env.lang)
+            _ = case_in_lang.env._
+            if set(case.reason_ids.mapped("signal")) == {"no_record"}:
+                summary = _("Check the tracking number %s", case.carrier_tracking_ref)
+            else:
+                summary = _("Review lost parcel %s", case.carrier_tracking_ref)
+            actions = dict.fromkeys(case_in_lang.reason_ids.mapped("suggested_action"))
+            vals_list.append(
                 {
                     "activity_type_id": activity_type.id,
                     "automated": True,
                     "res_model_id": model_id,
                     "res_id": case.id,
                     "user_id": case.user_id.id,
-                    "summary": self.env._("Review lost parcel %s", case.carrier_tracking_ref),
+                    "summary": summary,
+                    "note": Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % action for action in actions),
                     "date_deadline": fields.Date.context_today(self) + timedelta(days=activity_type.delay_count),
                 }
-                for case in self.filtered("user_id")
-            ]
-        )
+            )
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
 
     # ------------------------------------------------------------------ review
     def _reverify(self):

@@ -1,9 +1,15 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.tools import format_date
+
+from odoo.addons.carrier_connectors.clients.status import STATUS_SELECTION
 
 from .lost_parcel_rule import SIGNALS
 
 
 class LostParcelCaseReason(models.Model):
+    """Why a parcel was flagged: what detection saw, stored as data (signal, dates, figures,
+    the rule's threshold) and put into words in the reader's language."""
+
     _name = "lost.parcel.case.reason"
     _description = "Why a Parcel Was Flagged"
     _order = "score desc, id"
@@ -12,5 +18,58 @@ class LostParcelCaseReason(models.Model):
     rule_id = fields.Many2one("lost.parcel.rule", ondelete="set null")
     signal = fields.Selection(SIGNALS, required=True)
     signal_date = fields.Datetime(help="When the signal first held (a threshold crossed, the carrier's news).")
-    evidence = fields.Char(required=True)
     score = fields.Integer()
+    # What detection saw, for the words below and for reports.
+    days = fields.Integer(help="Days without an event, past the promise, since shipping, or with customer messages.")
+    threshold_days = fields.Integer(help="The rule's threshold the parcel went past, in days.")
+    period_days = fields.Integer(help="Customer inquiries: the period the messages were counted over, in days.")
+    reference_date = fields.Datetime(help="The last tracking event, or the carrier's promised date.")
+    tracking_status = fields.Selection(STATUS_SELECTION, help="What the carrier reported.")
+    raw_code = fields.Char("Carrier Code")
+    exception_kind_ids = fields.Many2many("lost.parcel.exception.kind", string="Loss Signals Matched")
+    evidence = fields.Char(compute="_compute_evidence", help="What was seen, in the reader's language.")
+    suggested_action = fields.Char(compute="_compute_evidence")
+
+    @api.depends_context("lang")
+    @api.depends("signal", "days", "threshold_days", "period_days", "reference_date", "raw_code", "exception_kind_ids")
+    def _compute_evidence(self):
+        for reason in self:
+            reason.evidence, reason.suggested_action = reason._describe()
+
+    def _describe(self):
+        """(evidence, suggested action) in the reader's language."""
+        self.ensure_one()
+        _ = self.env._
+        if self.signal == "stalled":
+            return _(
+                "No tracking event for %(days)s days (threshold %(limit)s days)",
+                days=self.days,
+                limit=self.threshold_days,
+            ), _("Ask the carrier to trace the parcel.")
+        if self.signal == "eta_overdue":
+            return _(
+                "The carrier's promised delivery %(eta)s passed %(days)s days ago (threshold %(limit)s days)",
+                eta=format_date(self.env, self.reference_date),
+                days=self.days,
+                limit=self.threshold_days,
+            ), _("Ask the carrier to trace the parcel.")
+        if self.signal == "no_record":
+            return _(
+                "The carrier has no record of this number %(days)s days after shipping (threshold %(limit)s days)",
+                days=self.days,
+                limit=self.threshold_days,
+            ), _(
+                "Check the tracking number on the label (a typo fixed on the delivery is checked again at once), "
+                "and ask the carrier whether the parcel was handed over."
+            )
+        if self.signal == "exception":
+            labels = dict(self._fields["tracking_status"]._description_selection(self.env))
+            what = ", ".join(self.exception_kind_ids.mapped("name")) or labels.get(self.tracking_status, "-")
+            return _("Carrier reports %(what)s (code %(code)s)", what=what, code=self.raw_code or "-"), _(
+                "Ask the carrier for a written confirmation of the loss or damage."
+            )
+        return _(
+            "%(count)s days with customer messages in the last %(days)s days",
+            count=self.days,
+            days=self.period_days,
+        ), _("Answer the customer and check the parcel with the carrier.")

@@ -7,6 +7,7 @@ from odoo.tools import SQL
 
 SIGNALS = [
     ("stalled", "Tracking stalled"),
+    ("no_record", "No carrier record"),
     ("eta_overdue", "ETA overdue"),
     ("exception", "Carrier exception"),
     ("inquiry", "Customer inquiries"),
@@ -42,6 +43,12 @@ class LostParcelRule(models.Model):
     stalled_days = fields.Integer(
         "Stalled After (days)", default=7, help="No new tracking event for more than this many days. 0 disables."
     )
+    no_record_days = fields.Integer(
+        "No Carrier Record After (days)",
+        default=7,
+        help="The carrier still does not know the number this many days after shipping (a wrong or unused "
+        "label, or a parcel never handed over). 0 disables.",
+    )
     eta_overdue_days = fields.Integer(
         "ETA Overdue By (days)", default=3, help="The carrier's expected delivery passed this long ago. 0 disables."
     )
@@ -66,12 +73,15 @@ class LostParcelRule(models.Model):
     )
     auto_confirm_stalled_days = fields.Integer("Auto-confirm When Stalled (days)", default=14)
 
-    @api.constrains("min_age_days", "stalled_days", "eta_overdue_days", "inquiry_count", "inquiry_days")
+    @api.constrains(
+        "min_age_days", "stalled_days", "no_record_days", "eta_overdue_days", "inquiry_count", "inquiry_days"
+    )
     def _check_thresholds(self):
         for rule in self:
             values = [
                 rule.min_age_days,
                 rule.stalled_days,
+                rule.no_record_days,
                 rule.eta_overdue_days,
                 rule.inquiry_count,
                 rule.inquiry_days,
@@ -110,13 +120,16 @@ class LostParcelRule(models.Model):
         domains = {}
         if self.stalled_days:
             limit = now - timedelta(days=self.stalled_days)
+            # Stalled needs an event to stall after: a number without any is "no carrier record".
             domains["stalled"] = [
                 ("tracking_status", "not in", ("returned", "expired")),
-                "|",
                 ("tracking_last_event_date", "<", limit),
-                "&",
+            ]
+        if self.no_record_days:
+            domains["no_record"] = [
                 ("tracking_last_event_date", "=", False),
-                ("date_done", "<", limit),
+                ("tracking_last_check", "!=", False),
+                ("date_done", "<", now - timedelta(days=self.no_record_days)),
             ]
         if self.eta_overdue_days:
             domains["eta_overdue"] = [("tracking_eta", "<", now - timedelta(days=self.eta_overdue_days))]
