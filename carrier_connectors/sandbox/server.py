@@ -124,7 +124,8 @@ def _admin(request, state):
         return Response(200, {"fail_rate": state.fail_rate})
     if request.path == "/_sandbox/stats":
         return Response(200, {"requests": dict(state.requests)})
-    return Response(404, {"error": "unknown sandbox endpoint"})
+    # Anything else under /_sandbox/ may be a provider's own test control (``/_sandbox/<provider>/...``).
+    return None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -145,9 +146,8 @@ class Handler(BaseHTTPRequestHandler):
             body=self.rfile.read(length) if length else b"",
         )
         state = self.server.state
-        if request.path.startswith("/_sandbox/"):
-            response = _admin(request, state)
-        else:
+        response = _admin(request, state) if request.path.startswith("/_sandbox/") else None
+        if response is None:
             response = Response(404, {"error": f"no sandbox route for {request.method} {request.path}"})
             for method, pattern, handler, provider in ROUTES:
                 match = pattern.match(request.path)

@@ -8,3 +8,4 @@ from . import sf_express
 from . import fourpx
 from . import seventeen_track
 from . import aftership
+from . import easypost
