@@ -24,7 +24,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare, float_is_zero, format_date, formatLang
 
@@ -459,9 +459,13 @@ class LostParcelCase(models.Model):
             or (not self.sale_id and _("Case %s: the lost delivery has no sale order to refund.", self.name))
             or (delivered and _("Case %s: the carrier reports the parcel delivered; it is not refunded.", self.name))
             or (
+                # Once the replacement left, only what was invoiced can be refunded (a credit note; the
+                # replacement stays with the customer).
                 reship_left
+                and not self._lost_lines_invoiced()
                 and _(
-                    "Case %(case)s: the replacement %(picking)s has left already; it cannot be refunded instead.",
+                    "Case %(case)s: the replacement %(picking)s has left already and the order is not invoiced: "
+                    "there is nothing to refund.",
                     case=self.name,
                     picking=reship_left[0].name,
                 )
@@ -502,6 +506,11 @@ class LostParcelCase(models.Model):
 
     def _state_label(self):
         return dict(self._fields["state"]._description_selection(self.env))[self.state]
+
+    def _lost_lines_invoiced(self):
+        """Whether posted invoices bill some of the lost goods."""
+        self.ensure_one()
+        return any(line._lost_parcel_posted_invoiced_qty() > 0 for line in self._reship_moves().sale_line_id)
 
     def _reship_left_pickings(self):
         """Reship transfers that already went to the customer."""
@@ -744,19 +753,16 @@ class LostParcelCase(models.Model):
             ],
             load=None,
         )
-        reviewer = self._default_reviewer()
-        vals_list = [
-            self._prepare_detected_case_vals(
-                data,
-                [
-                    self._prepare_reason_vals(rule, signal, extra, data, now)
-                    for rule, signal, extra in found[data["id"]]
-                ],
-                reviewer,
-                now,
-            )
-            for data in rows
-        ]
+        reviewers = {}
+        vals_list = []
+        for data in rows:
+            company = self.env["res.company"].browse(data["company_id"])
+            if company not in reviewers:
+                reviewers[company] = self._default_reviewer(company)
+            reasons = [
+                self._prepare_reason_vals(rule, signal, extra, data, now) for rule, signal, extra in found[data["id"]]
+            ]
+            vals_list.append(self._prepare_detected_case_vals(data, reasons, reviewers[company], now))
         cases = self.with_context(tracking_disable=True, mail_create_nolog=True).create(vals_list)
         # Chatter notes stay as written: in the company's language, whoever runs detection.
         bodies = {}
@@ -768,9 +774,18 @@ class LostParcelCase(models.Model):
         cases._schedule_review_activities()
         return cases
 
-    def _default_reviewer(self):
+    def _default_reviewer(self, company):
+        """Who owns new cases of ``company``: the reviewer chosen in the settings, else the first
+        Lost Parcels manager of the company (on install, the administrator), so that no case
+        waits without an owner."""
         param = self.env["ir.config_parameter"].sudo().get_param("lost_parcel_reship.reviewer_id")
-        return self.env["res.users"].browse(int(param)).exists() if param else self.env["res.users"]
+        reviewer = self.env["res.users"].browse(int(param)).exists() if param else self.env["res.users"]
+        if reviewer:
+            return reviewer
+        managers = self.env.ref("lost_parcel_reship.group_lost_parcel_manager").sudo().users
+        return managers.filtered(
+            lambda user: user.active and not user.share and company in user.company_ids and user.id != SUPERUSER_ID
+        ).sorted("id")[:1]
 
     def _schedule_review_activities(self):
         """One 'review' activity per case with a responsible, created in one batch."""
@@ -778,28 +793,32 @@ class LostParcelCase(models.Model):
         model_id = self.env["ir.model"]._get_id(self._name)
         # quick_update: no mail per activity; a detection run may open hundreds of cases and the
         # reviewer gets them in the activity menu and in the daily digest.
+        # Activities name their record one by one: read every case's name in one query first.
+        self.fetch(["name"])
         vals_list = []
-        for case in self.filtered("user_id"):
-            # In the reviewer's language: the activity is theirs.
-            case_in_lang = case.with_context(lang=case.user_id.lang or self.env.lang)
-            _ = case_in_lang.env._
-            if set(case.reason_ids.mapped("signal")) == {"no_record"}:
-                summary = _("Check the tracking number %s", case.carrier_tracking_ref)
-            else:
-                summary = _("Review lost parcel %s", case.carrier_tracking_ref)
-            actions = dict.fromkeys(case_in_lang.reason_ids.mapped("suggested_action"))
-            vals_list.append(
-                {
-                    "activity_type_id": activity_type.id,
-                    "automated": True,
-                    "res_model_id": model_id,
-                    "res_id": case.id,
-                    "user_id": case.user_id.id,
-                    "summary": summary,
-                    "note": Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % action for action in actions),
-                    "date_deadline": fields.Date.context_today(self) + timedelta(days=activity_type.delay_count),
-                }
-            )
+        today = fields.Date.context_today(self)
+        # In the reviewer's language (the activity is theirs), one batch per language.
+        for lang, cases in self.filtered("user_id").grouped(lambda c: c.user_id.lang or self.env.lang).items():
+            cases = cases.with_context(lang=lang)
+            _ = cases.env._
+            for case in cases:
+                if set(case.reason_ids.mapped("signal")) == {"no_record"}:
+                    summary = _("Check the tracking number %s", case.carrier_tracking_ref)
+                else:
+                    summary = _("Review lost parcel %s", case.carrier_tracking_ref)
+                actions = dict.fromkeys(case.reason_ids.mapped("suggested_action"))
+                vals_list.append(
+                    {
+                        "activity_type_id": activity_type.id,
+                        "automated": True,
+                        "res_model_id": model_id,
+                        "res_id": case.id,
+                        "user_id": case.user_id.id,
+                        "summary": summary,
+                        "note": Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % a for a in actions),
+                        "date_deadline": today + timedelta(days=activity_type.delay_count),
+                    }
+                )
         self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
 
     # ------------------------------------------------------------------ review
@@ -885,6 +904,8 @@ class LostParcelCase(models.Model):
             attachments.write({"res_model": self._name, "res_id": self[:1].id})
         self.write(vals)
         self._compute_goods_value()
+        # The review is done (logged first, so the confirmation is the latest message).
+        self.activity_feedback(["lost_parcel_reship.mail_activity_type_review_case"])
         for case in self:
             if auto_rule:
                 body = self.env._(
@@ -899,7 +920,6 @@ class LostParcelCase(models.Model):
                     ref=carrier_ref or "-",
                 )
             case.message_post(body=body, attachment_ids=attachments.ids if attachments else [])
-        self.activity_feedback(["lost_parcel_reship.mail_activity_type_review_case"])
         self._choose_reship_carrier()
 
     def _review_delivered_parcel(self):
@@ -1153,7 +1173,9 @@ class LostParcelCase(models.Model):
         self.env["lost.parcel.reship"]._lock_cases(self, nowait=True)
         self.invalidate_recordset(["state"])
         self._ensure_can_be_refunded()
-        refund = self.env["lost.parcel.refund"]._refund(self, reason.strip(), self._reship_lines(quantities))
+        refund = self.env["lost.parcel.refund"]._refund(
+            self, reason.strip(), self._reship_lines(quantities), keep_reship=bool(self._reship_left_pickings())
+        )
         self.write(self._prepare_refund_vals(reason.strip(), refund))
         self.activity_unlink(["lost_parcel_reship.mail_activity_type_shortage"])
         self._log_refund(reason.strip(), refund)
@@ -1180,6 +1202,13 @@ class LostParcelCase(models.Model):
         if refund["credit_notes"]:
             links = Markup(", ").join(note._get_html_link() for note in refund["credit_notes"])
             parts.append(self.env._("Credit note %s.", links))
+            if refund["kept_reship"]:
+                parts.append(
+                    self.env._(
+                        "The replacement %s had left already: it stays with the customer.",
+                        self.reship_picking_id._get_html_link(),
+                    )
+                )
         else:
             parts.append(self.env._("The order was not invoiced: its quantities were lowered."))
         if refund["cancelled"]:

@@ -17,13 +17,29 @@ class LostParcelRefund(models.AbstractModel):
     _description = "Lost Parcel Refund"
 
     @api.model
-    def _refund(self, case, reason, lines):
+    def _refund(self, case, reason, lines, keep_reship=False):
         """Refund ``lines`` of ``case``.
 
         :param list lines: [(lost stock.move, quantity in the move's unit)]
+        :param keep_reship: the replacement has left: only the invoiced part is credited, and stock
+            and the order stay as they are (the customer has the replacement)
         :return: {"credit_notes": account.move, "write_offs": stock.move, "cancelled": stock.picking
-                  (pending reship transfers cancelled), "amount": untaxed amount refunded in company currency}
+                  (pending reship transfers cancelled), "amount": untaxed amount refunded in company currency,
+                  "kept_reship": bool}
         """
+        if keep_reship:
+            refund_qty = {}
+            for move, qty in lines:
+                line = move.sale_line_id
+                refund_qty[line] = refund_qty.get(line, 0.0) + move.product_uom._compute_quantity(qty, line.product_uom)
+            credit_notes = self._create_credit_notes(case, refund_qty, reason)
+            return {
+                "credit_notes": credit_notes,
+                "write_offs": self.env["stock.move"],
+                "cancelled": self.env["stock.picking"],
+                "amount": sum(-note.amount_untaxed_signed for note in credit_notes),
+                "kept_reship": True,
+            }
         pending = case.reship_picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
         pending.action_cancel()
         order_lines = self.env["sale.order.line"].union(*[move.sale_line_id for move, _qty in lines])
@@ -43,6 +59,7 @@ class LostParcelRefund(models.AbstractModel):
             "write_offs": write_offs,
             "cancelled": pending,
             "amount": invoiced_amount + adjusted_amount,
+            "kept_reship": False,
         }
 
     @api.model

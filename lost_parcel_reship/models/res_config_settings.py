@@ -9,7 +9,8 @@ class ResConfigSettings(models.TransientModel):
         "Lost Parcel Reviewer",
         config_parameter="lost_parcel_reship.reviewer_id",
         domain="[('share', '=', False)]",
-        help="Gets a review activity on every new lost-parcel case.",
+        help="Owns every new lost-parcel case and gets its review activity. Empty: the company's first Lost "
+        "Parcels manager.",
     )
     lost_parcel_digest = fields.Boolean(
         "Daily Digest to Managers",

@@ -135,6 +135,16 @@ class TestCaseFlow(LostParcelCommon):
         case.invalidate_recordset(["activity_ids"])
         self.assertFalse(case.activity_ids, "confirming completes the review activity")
 
+    def test_without_a_reviewer_setting_new_cases_go_to_a_manager(self):
+        self.env["ir.config_parameter"].set_param("lost_parcel_reship.reviewer_id", "")
+        case = self._open_case("JD0STALLED1702")
+        managers = self.env.ref("lost_parcel_reship.group_lost_parcel_manager").users
+        self.assertIn(case.user_id, managers, "the queue has an owner from install on")
+        self.assertIn(self.company, case.user_id.company_ids)
+        self.assertEqual(case.activity_ids.user_id, case.user_id)
+        unassigned = self.Case.search([("id", "=", case.id), ("user_id", "=", False)])
+        self.assertFalse(unassigned)
+
     def test_daily_digest_lists_new_waiting_and_exceptions(self):
         manager = self.env["res.users"].create(
             {

@@ -72,6 +72,27 @@ class TestRefund(ReshipCommon):
         self.assertEqual((kit_line.product_uom_qty, kit_line.qty_delivered), (0.0, 0.0))
         self.assertEqual(case.refund_amount, 60.0)
 
+    def test_refund_after_the_replacement_left_credits_and_keeps_the_reship(self):
+        case = self._lost_case("JD0STALLED7501", lines=[(self.product, 2)])
+        order = case.sale_id
+        order._create_invoices().action_post()
+        case.action_reship()
+        reship = self._validate(case.reship_picking_id, "JD0INTRANSIT7501")
+        line = order.order_line.filtered(lambda order_line: not order_line.is_delivery)
+        self.assertTrue(case.can_be_refunded, "the customer insists: refund stays possible")
+
+        wizard = self._refund_form(case, "The replacement came too late for the event")
+        self.assertTrue(wizard.reship_left)
+        wizard.save().action_refund()
+
+        self.assertEqual(case.state, "refunded")
+        self.assertEqual(case.refund_move_ids.state, "posted")
+        self.assertEqual(case.refund_amount, 80.0)
+        self.assertEqual(reship.state, "done", "the replacement stays with the customer")
+        self.assertFalse(case.refund_write_off_move_ids)
+        self.assertEqual(line.qty_delivered, 2.0)
+        self.assertIn("stays with the customer", case.message_ids[0].body)
+
     def test_refund_guards(self):
         case = self._lost_case("JD0STALLED7301")
         with self.assertRaisesRegex(UserError, "Say why"):

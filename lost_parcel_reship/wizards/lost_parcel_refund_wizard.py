@@ -8,6 +8,7 @@ class LostParcelRefundWizard(models.TransientModel):
     case_id = fields.Many2one("lost.parcel.case", required=True, readonly=True)
     reason = fields.Text(required=True, help="Why the customer is refunded instead of reshipped.")
     invoiced = fields.Boolean(compute="_compute_invoiced")
+    reship_left = fields.Boolean(compute="_compute_invoiced", help="The replacement has left already.")
     line_ids = fields.One2many(
         "lost.parcel.refund.wizard.line",
         "wizard_id",
@@ -20,9 +21,8 @@ class LostParcelRefundWizard(models.TransientModel):
     @api.depends("case_id")
     def _compute_invoiced(self):
         for wizard in self:
-            wizard.invoiced = any(
-                line._lost_parcel_posted_invoiced_qty() > 0 for line in wizard.case_id._reship_moves().sale_line_id
-            )
+            wizard.invoiced = wizard.case_id._lost_lines_invoiced()
+            wizard.reship_left = bool(wizard.case_id._reship_left_pickings())
 
     @api.depends("case_id")
     def _compute_line_ids(self):
