@@ -8,3 +8,8 @@ from . import sf_express
 from . import fourpx
 from . import seventeen_track
 from . import aftership
+from . import store_common
+from . import shopify
+from . import amazon
+from . import ebay
+from . import walmart
