@@ -101,6 +101,7 @@ class EbayClient(StoreClient):
     # eBay publishes daily quotas per API ("API Call Limits"; live values from the Analytics API
     # getRateLimits), no per-second figure: 1 call/s stays under the Sell APIs' daily quotas.
     default_rate_limit = 1.0
+    dispute_page_size = 200  # getPaymentDisputeSummaries: 1 to 200, default 200
 
     @property
     def token_path(self):
@@ -244,7 +245,8 @@ class EbayClient(StoreClient):
             end = min(start + DISPUTE_WINDOW, now)
             offset = 0
             for _page in range(100):
-                params = {"open_date_from": iso_z(_aware(start)), "open_date_to": iso_z(_aware(end)), "limit": 200}
+                params = {"open_date_from": iso_z(_aware(start)), "open_date_to": iso_z(_aware(end))}
+                params["limit"] = self.dispute_page_size
                 params["offset"] = offset
                 response = self._request("GET", self._url("disputes"), params=params)
                 payload = self._json(response)
