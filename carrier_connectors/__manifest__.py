@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "data/ir_cron.xml",
         "views/carrier_tracking_account_views.xml",
+        "views/marketplace_account_views.xml",
         "views/delivery_carrier_views.xml",
         "views/stock_tracking_event_views.xml",
         "views/stock_picking_views.xml",

@@ -3,3 +3,4 @@ from . import delivery_carrier
 from . import stock_tracking_event
 from . import stock_picking
 from . import res_config_settings
+from . import marketplace_account

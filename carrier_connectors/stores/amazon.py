@@ -90,10 +90,7 @@ class AmazonClient(StoreClient):
         error = super()._error_from_response(response, auth_request)
         if error.kind == ERROR_RATE_LIMITED and error.retry_after is None:
             # SP-API sends no Retry-After, but its plan: x-amzn-RateLimit-Limit requests per second.
-            try:
-                error.retry_after = 1.0 / float(response.headers.get("x-amzn-RateLimit-Limit"))
-            except (TypeError, ValueError, ZeroDivisionError):
-                pass
+            error.retry_after = _seconds_per_call(response.headers.get("x-amzn-RateLimit-Limit"))
         return error
 
     def test_connection(self):
@@ -157,3 +154,10 @@ class AmazonClient(StoreClient):
             if not token:
                 break
         return items
+
+
+def _seconds_per_call(limit):
+    try:
+        return 1.0 / float(limit)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
