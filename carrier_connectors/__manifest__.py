@@ -14,6 +14,7 @@
         "data/ir_cron.xml",
         "views/carrier_tracking_account_views.xml",
         "views/carrier_claim_account_views.xml",
+        "views/marketplace_account_views.xml",
         "views/delivery_carrier_views.xml",
         "views/stock_tracking_event_views.xml",
         "views/stock_picking_views.xml",

@@ -5,3 +5,4 @@ from . import stock_picking
 from . import res_config_settings
 from . import carrier_claim_account
 from . import carrier_connectors_demo
+from . import marketplace_account

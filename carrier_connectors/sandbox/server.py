@@ -41,6 +41,8 @@ class SandboxState:
         # real carrier's do, so polling twice gives the same events. Kept across reset(): a
         # parcel's history does not change when a test clears the counters.
         self.anchors = {}
+        # Provider modules' own state (the stores' orders, packages and buyer claims), emptied by reset().
+        self.extra = {}
 
     def set_scenario(self, number, scenario):
         if scenario not in scenarios.SCENARIOS:
@@ -55,6 +57,7 @@ class SandboxState:
             self.calls.clear()
             self.requests.clear()
             self.issued_tokens.clear()
+            self.extra.clear()
 
     def scenario(self, number):
         with self.lock:

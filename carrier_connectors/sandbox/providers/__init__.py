@@ -9,3 +9,8 @@ from . import fourpx
 from . import seventeen_track
 from . import aftership
 from . import easypost
+from . import store_common
+from . import shopify
+from . import amazon
+from . import ebay
+from . import walmart
