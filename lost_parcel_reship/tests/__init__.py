@@ -11,3 +11,5 @@ from . import test_reship_shortage
 from . import test_refund
 from . import test_costs
 from . import test_communication
+from . import test_portal_case
+from . import test_portal_tour
