@@ -34,7 +34,7 @@ class LostParcelPortal(CustomerPortal):
         case_sudo = self._lost_parcel_case_check_access(case_id, access_token)
         values = {
             "case": case_sudo,
-            "order": case_sudo.sale_id,
+            "lost_parcel_order": case_sudo.sale_id,
             "page_name": "lost_parcel_case",
             "message": message,
         }

@@ -1245,8 +1245,8 @@ class LostParcelCase(models.Model):
         refund = self.env["lost.parcel.refund"]._refund(self, reason.strip(), self._reship_lines(quantities))
         self.write(self._prepare_refund_vals(reason.strip(), refund))
         self.activity_unlink(["lost_parcel_reship.mail_activity_type_shortage"])
-        self._log_refund(reason.strip(), refund)
         self._notify_customer("refunded")
+        self._log_refund(reason.strip(), refund)
         return refund["credit_notes"]
 
     def _prepare_refund_vals(self, reason, refund):
