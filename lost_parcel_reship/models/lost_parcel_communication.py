@@ -20,6 +20,7 @@ POLICY_STEPS = ("opened", "reshipped", "refunded")
 # Steps whose mail offers the compensation.
 COMPENSATED_STEPS = ("reshipped", "apology")
 SATISFACTION_TEMPLATE = "lost_parcel_reship.mail_template_satisfaction"
+NOTICE_ACTIVITY = "lost_parcel_reship.mail_activity_type_customer_notice"
 
 
 class LostParcelCommunication(models.AbstractModel):
@@ -115,7 +116,7 @@ class LostParcelCommunication(models.AbstractModel):
     def _schedule_notice_activities(self, cases, step):
         """A to-do for whoever must send the notice: the case's responsible."""
         label = dict(cases._fields["customer_notice_step"]._description_selection(self.env))[step]
-        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        activity_type = self.env.ref(NOTICE_ACTIVITY)
         model_id = self.env["ir.model"]._get_id("lost.parcel.case")
         today = fields.Date.context_today(self)
         self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
@@ -157,7 +158,7 @@ class LostParcelCommunication(models.AbstractModel):
         waiting = cases.filtered("customer_notice_step")
         if waiting:
             waiting.write({"customer_notice_step": False})
-            waiting.activity_unlink(["mail.mail_activity_data_todo"])
+            waiting.activity_unlink([NOTICE_ACTIVITY])
 
     # ------------------------------------------------------------------ mail content
     @api.model

@@ -155,8 +155,11 @@ class TestSendingPolicy(CommunicationCommon):
 
         self.assertFalse(self._customer_messages(case), "nothing goes out on its own")
         self.assertEqual(case.customer_notice_step, "opened")
-        todo = case.activity_ids.filtered(lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_todo"))
+        notice_type = self.env.ref("lost_parcel_reship.mail_activity_type_customer_notice")
+        todo = case.activity_ids.filtered(lambda a: a.activity_type_id == notice_type)
         self.assertEqual(todo.user_id, self.responsible)
+        # Another to-do on the case (e.g. a carrier exception) is not the notice's.
+        other = case.activity_schedule("mail.mail_activity_data_todo", summary="Call DHL", user_id=self.responsible.id)
 
         action = case.with_user(self.responsible).action_send_customer_notice()
         self.assertEqual(
@@ -171,9 +174,8 @@ class TestSendingPolicy(CommunicationCommon):
         self.assertIn("Hello Brandon", message.body)
         self.assertIn("We are checking with the carrier", message.body)
         self.assertFalse(case.customer_notice_step)
-        self.assertFalse(
-            case.activity_ids.filtered(lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_todo"))
-        )
+        self.assertFalse(case.activity_ids.filtered(lambda a: a.activity_type_id == notice_type), "the notice is done")
+        self.assertIn(other, case.activity_ids, "another to-do stays")
         self.assertTrue(case.customer_notified_date)
 
     def _composer_form(self, action):
