@@ -47,6 +47,10 @@ class TestPortalCasePage(PortalCaseCommon):
         self.assertIn('data-res_model="lost.parcel.case"', page.text, "the messages of the case")
         self.assertIn(f'data-token="{case.access_token}"', page.text)
 
+        chinese = self.url_open(f"/zh_CN{case.get_portal_url()}")
+        self.assertIn("补发包裹正在寄送途中", chinese.text, "the page in the customer's language")
+        self.assertIn("新跟踪号：", chinese.text)  # noqa: RUF001 (a Chinese colon)
+
     def test_other_customers_and_the_public_get_403_and_a_missing_case_404(self):
         case = self._lost_case("JD0STALLED8402", partner=self.customer_us)
         case._portal_ensure_token()
