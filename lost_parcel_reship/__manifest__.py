@@ -21,6 +21,7 @@
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",
         "views/sale_portal_templates.xml",
+        "views/lost_parcel_portal_templates.xml",
         "wizards/lost_parcel_confirm_wizard_views.xml",
         "wizards/lost_parcel_dismiss_wizard_views.xml",
         "views/lost_parcel_carrier_rule_views.xml",

@@ -13,8 +13,9 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PYTHON=${PYTHON:-python3}
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-$(id -un)}
-# Extra modules the reship tests cover (kits, purchase suggestions); not dependencies.
-MODULES=${LPR_TEST_MODULES:-lost_parcel_reship,purchase_stock,mrp}
+# Extra modules the tests cover, none of them a dependency: kits (mrp), purchase suggestions
+# (purchase_stock), and real single-use compensation coupons (loyalty; its absence is tested too).
+MODULES=${LPR_TEST_MODULES:-lost_parcel_reship,purchase_stock,mrp,loyalty}
 
 die() { printf '\ntests/run.sh: %s\n' "$*" >&2; exit 2; }
 

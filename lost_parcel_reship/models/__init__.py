@@ -5,11 +5,13 @@ from . import lost_parcel_case
 from . import lost_parcel_reship
 from . import lost_parcel_refund
 from . import lost_parcel_carrier_rule
+from . import lost_parcel_communication
 from . import delivery_carrier
 from . import stock_move
 from . import stock_rule
 from . import stock_picking
 from . import sale_order
 from . import sale_order_line
+from . import res_company
 from . import res_config_settings
 from . import lost_parcel_demo

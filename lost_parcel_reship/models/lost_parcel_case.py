@@ -51,7 +51,7 @@ SIGNAL_BASE_SCORE = {"stalled": 20, "no_record": 15, "eta_overdue": 15, "inquiry
 class LostParcelCase(models.Model):
     _name = "lost.parcel.case"
     _description = "Lost Parcel Case"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "rating.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "score desc, detected_date, id"
     _check_company_auto = True
 
@@ -173,10 +173,49 @@ class LostParcelCase(models.Model):
         help="What stock cannot cover yet: the reship waits for it.",
     )
     reship_date = fields.Datetime("Reshipped At", readonly=True, copy=False, help="When the reship was created.")
-    customer_notified = fields.Boolean(readonly=True, copy=False)
+    reship_tracking_url = fields.Char(related="reship_picking_id.carrier_tracking_url", string="New Tracking Link")
+    reship_expected_date = fields.Date(
+        "Reship Expected On",
+        compute="_compute_reship_expected_date",
+        store=True,
+        help="When the replacement should arrive: the day it left (or is planned to) plus the reship carrier's "
+        "declared transit days.",
+    )
+
+    # Customer communication (lost.parcel.communication: policy, composer, coupon, rating)
+    customer_notified = fields.Boolean(
+        "Customer Told", readonly=True, copy=False, help="A message about the case went to the customer."
+    )
     customer_notified_date = fields.Datetime(
         "Customer First Told", readonly=True, copy=False, help="When the customer was first told about the case."
     )
+    customer_notice_step = fields.Selection(
+        [
+            ("opened", "Case opened"),
+            ("reshipped", "Reshipped"),
+            ("refunded", "Refunded"),
+            ("apology", "Apology"),
+        ],
+        "Notice to Send",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="A notice the sending policy leaves to a person: Send to Customer opens it prefilled.",
+    )
+    customer_choice_offered = fields.Boolean(
+        "Customer Chooses",
+        tracking=True,
+        copy=False,
+        help="The customer picks on the portal whether we ship the goods again or refund them.",
+    )
+    customer_choice = fields.Selection(
+        [("reship", "Ship it again"), ("refund", "Refund me")],
+        "Customer's Choice",
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    customer_choice_date = fields.Datetime("Chosen On", readonly=True, copy=False)
 
     # Refund
     refund_reason = fields.Text(readonly=True, copy=False, tracking=True)
@@ -215,6 +254,17 @@ class LostParcelCase(models.Model):
     compensation_amount = fields.Monetary(
         "Compensation Given", tracking=True, help="Goodwill given to the customer: coupon, gift, discount."
     )
+    compensation_coupon_code = fields.Char("Coupon Code", readonly=True, copy=False)
+    compensation_coupon_ref = fields.Reference(
+        selection="_selection_compensation_coupon",
+        string="Coupon",
+        readonly=True,
+        copy=False,
+        help="The coupon generated for the customer (with the Coupons & Loyalty app).",
+    )
+    compensation_note = fields.Char(
+        "Compensation Offered", copy=False, help="What the mails offer the customer when no coupon is generated."
+    )
     refund_amount = fields.Monetary(
         "Refunded", readonly=True, copy=False, help="Untaxed amount of the credit note or of the order adjustment."
     )
@@ -248,6 +298,11 @@ class LostParcelCase(models.Model):
     @api.model
     def _expand_states(self, states, domain):
         return [key for key, _label in self._fields["state"].selection]
+
+    @api.model
+    def _selection_compensation_coupon(self):
+        # loyalty is optional: the coupon model is offered only when it is installed.
+        return [("loyalty.card", "Coupon")] if "loyalty.card" in self.env else []
 
     # ------------------------------------------------------------------ computes
     @api.depends("picking_id.sale_id.partner_id", "picking_id.partner_id")
@@ -322,6 +377,26 @@ class LostParcelCase(models.Model):
                 )
                 or False
             )
+
+    @api.depends(
+        "reship_picking_id.date_done",
+        "reship_picking_id.scheduled_date",
+        "reship_picking_id.carrier_id.transit_days",
+    )
+    def _compute_reship_expected_date(self):
+        for case in self:
+            reship = case.reship_picking_id
+            start = reship.date_done or reship.scheduled_date
+            transit = reship.carrier_id.transit_days
+            case.reship_expected_date = (
+                fields.Date.context_today(case, start) + timedelta(days=transit) if start and transit else False
+            )
+
+    def _compute_access_url(self):
+        res = super()._compute_access_url()
+        for case in self:
+            case.access_url = f"/my/lost_parcels/{case.id}"
+        return res
 
     @api.depends("picking_id.carrier_price")
     def _compute_lost_shipping_cost(self):
@@ -530,6 +605,7 @@ class LostParcelCase(models.Model):
                 )
             )
             unnamed.invalidate_recordset(["name"])
+        cases._subscribe_responsible()
         return cases
 
     def write(self, vals):
@@ -658,6 +734,39 @@ class LostParcelCase(models.Model):
         if len(self.refund_move_ids) == 1:
             action.update(res_id=self.refund_move_ids.id, views=[(False, "form")], view_mode="form")
         return action
+
+    def action_send_customer_notice(self):
+        """Open one composer for the selected cases, prefilled with the mail of the step each is
+        at (the notice the policy left to a person, else what the state calls for)."""
+        Communication = self.env["lost.parcel.communication"]
+        steps = {Communication._step_of(case) for case in self}
+        if len(steps) > 1:
+            labels = dict(self._fields["customer_notice_step"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "These cases call for different mails (%s): select cases at the same step.",
+                    ", ".join(sorted(labels[step] for step in steps)),
+                )
+            )
+        if not self.partner_id:
+            raise UserError(self.env._("These cases have no customer to write to."))
+        return Communication._composer_action(self.filtered("partner_id"), steps.pop())
+
+    def action_offer_customer_choice(self):
+        """Let the customer choose on the portal between a new shipment and a refund, and open
+        the apology that gives them the link."""
+        self.ensure_one()
+        if not (self.can_be_reshipped or self.can_be_refunded):
+            raise UserError(
+                self.env._("Case %s: nothing is left to choose; it is neither to reship nor to refund.", self.name)
+            )
+        self.customer_choice_offered = True
+        return self.env["lost.parcel.communication"]._composer_action(self, "apology")
+
+    def action_preview_portal_case(self):
+        """The case page as the customer sees it."""
+        self.ensure_one()
+        return {"type": "ir.actions.act_url", "target": "self", "url": self.get_portal_url()}
 
     def _action_open_picking(self, picking):
         return {
@@ -847,6 +956,7 @@ class LostParcelCase(models.Model):
                 body=self.env._("Re-verification could not reach the carrier: %s", case.picking_id.tracking_error)
             )
         to_review.write({"state": "to_review"})
+        to_review._notify_customer("opened")
         to_review._auto_confirm()
         return to_review
 
@@ -1109,11 +1219,44 @@ class LostParcelCase(models.Model):
         }
 
     def _notify_customer_reshipped(self):
-        """Tell the customer the replacement is on its way, in their language."""
-        template = self.env.ref("lost_parcel_reship.mail_template_reship_shipped")
-        for case in self.filtered(lambda c: not c.customer_notified):
-            case.message_post_with_source(template, message_type="comment", subtype_xmlid="mail.mt_comment")
-            case.write({"customer_notified": True, "customer_notified_date": fields.Datetime.now()})
+        """The replacement left with its new tracking number: the customer hears of it as the
+        company's policy says.
+
+        :return: the composer action when the policy leaves it to a person, else False
+        """
+        return self._notify_customer("reshipped")
+
+    # ------------------------------------------------------------------ customer communication
+    def _notify_customer(self, step):
+        """Tell the customers about ``step`` ('opened', 'reshipped', 'refunded') per the policy.
+
+        :return: a composer action for the cases left to a person, or False
+        """
+        return self.env["lost.parcel.communication"]._notify(self, step)
+
+    def _customer_mail_lines(self):
+        """What the customer mails list (used by the templates)."""
+        self.ensure_one()
+        return self.env["lost.parcel.communication"]._mail_lines(self)
+
+    def _apply_customer_choice(self, choice):
+        """The customer's portal choice, 'reship' or 'refund' (see lost.parcel.communication)."""
+        return self.env["lost.parcel.communication"]._apply_customer_choice(self, choice)
+
+    def _request_satisfaction(self):
+        self.env["lost.parcel.communication"]._request_rating(self)
+
+    def _subscribe_responsible(self):
+        """The responsible follows the case, so the customer's replies reach them (detection
+        creates cases without Odoo's automatic subscription)."""
+        for user, cases in self.filtered("user_id").grouped("user_id").items():
+            cases.message_subscribe(partner_ids=user.partner_id.ids)
+
+    def _message_post_after_hook(self, message, msg_vals):
+        res = super()._message_post_after_hook(message, msg_vals)
+        if self.partner_id and self.partner_id in message.partner_ids:
+            self.env["lost.parcel.communication"]._message_sent_to_customer(self)
+        return res
 
     # ------------------------------------------------------------------ reship carrier
     def _choose_reship_carrier(self, cache=None, quantities=None):
@@ -1178,6 +1321,7 @@ class LostParcelCase(models.Model):
         )
         self.write(self._prepare_refund_vals(reason.strip(), refund))
         self.activity_unlink(["lost_parcel_reship.mail_activity_type_shortage"])
+        self._notify_customer("refunded")
         self._log_refund(reason.strip(), refund)
         return refund["credit_notes"]
 

@@ -66,6 +66,18 @@ class StockPicking(models.Model):
             errors[picking] = self.env._("%s: no case confirmed lost", picking.name)
         return cases._reship_notification(errors)
 
+    def button_validate(self):
+        """A reship the policy leaves to a person opens the customer's mail, prefilled: one
+        composer for every reship validated at once."""
+        res = super().button_validate()
+        if res is True and self.env.user.has_group(CASE_GROUP):
+            cases = self.filtered(lambda p: p.state == "done").lost_parcel_case_id.filtered(
+                lambda c: c.customer_notice_step == "reshipped"
+            )
+            if cases:
+                return self.env["lost.parcel.communication"]._composer_action(cases, "reshipped")
+        return res
+
     def action_cancel(self):
         res = super().action_cancel()
         self.lost_parcel_case_id._reopen_cancelled_reship()
@@ -81,11 +93,15 @@ class StockPicking(models.Model):
         return res
 
     def _hook_tracking_status_changed(self):
-        """A new carrier exception, or a delivery, on a parcel whose case is open is news for its
-        responsible."""
+        """News from the carrier for lost-parcel cases: a lost parcel delivered after all goes back to
+        review, a new carrier exception is news for the case's responsible, and a replacement
+        delivered asks its customer for a rating."""
         res = super()._hook_tracking_status_changed()
-        delivered = self.filtered(lambda p: p.tracking_status == "delivered")
-        delivered.sudo().lost_parcel_case_ids._review_delivered_parcel()
+        delivered = self.filtered(lambda p: p.tracking_status == "delivered").sudo()
+        delivered.lost_parcel_case_ids._review_delivered_parcel()
+        delivered.lost_parcel_case_id.filtered(
+            lambda c: c.state == "reshipped" and c.reship_picking_id in delivered
+        )._request_satisfaction()
         alarming = self.filtered(lambda p: p.tracking_status in ("exception", "returning", "returned"))
         cases = alarming.sudo().lost_parcel_case_ids.filtered("is_open")
         labels = dict(self._fields["tracking_status"]._description_selection(self.env))
