@@ -310,23 +310,25 @@ class LostParcelShipmentReport(models.Model):
         stats = {}
         for row in rows:
             key = tuple(row[name] if row[name] is not None else False for name in group_by)
-            shipped, delivered, measured = row["shipped"], row["delivered"] or 0, row["delay_measured"]
+            shipped, lost, delayed, measured = (
+                int(row[name] or 0) for name in ("shipped", "lost", "delayed", "delay_measured")
+            )
             p50, p90, p95 = row["transit_percentiles"] or (None, None, None)
             stats[key] = {
                 "shipped": shipped,
-                "delivered": delivered,
-                "lost": row["lost"] or 0,
-                "returned": row["returned"] or 0,
-                "delayed": row["delayed"] or 0,
-                "loss_rate": (row["lost"] or 0) / shipped if shipped else None,
-                "delay_rate": (row["delayed"] or 0) / measured if measured else None,
+                "delivered": int(row["delivered"] or 0),
+                "lost": lost,
+                "returned": int(row["returned"] or 0),
+                "delayed": delayed,
+                "loss_rate": lost / shipped if shipped else None,
+                "delay_rate": delayed / measured if measured else None,
                 "transit_mean": row["transit_mean"],
                 "transit_p50": p50,
                 "transit_p90": p90,
                 "transit_p95": p95,
                 "gap_p95": row["gap_p95"],
-                "cases": row["cases"] or 0,
-                "false_alarms": row["false_alarms"] or 0,
+                "cases": int(row["cases"] or 0),
+                "false_alarms": int(row["false_alarms"] or 0),
                 "money_lost": row["money_lost"] or 0.0,
                 "money_recovered": row["money_recovered"] or 0.0,
             }
