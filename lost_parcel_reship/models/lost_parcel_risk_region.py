@@ -8,6 +8,7 @@ listed destination show a warning with the loss rate and the safer carrier.
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..report.lost_parcel_shipment_report import zip_prefix
@@ -81,6 +82,8 @@ class LostParcelRiskRegion(models.Model):
     # ------------------------------------------------------------------ actions
     def action_recompute(self):
         """Button of the list: recompute now for the companies the manager works in."""
+        if not self.env.user.has_group("lost_parcel_reship.group_lost_parcel_manager"):
+            raise AccessError(self.env._("Only lost parcel managers recompute the high-risk regions."))
         self._compute_risk_regions(self.env.companies)
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 
