@@ -51,7 +51,7 @@ class LostParcelCarrierScorecard(models.Model):
         lanes = (
             self.env["lost.parcel.shipment.report"]
             .sudo()
-            ._lane_statistics_sql(since, ("company_id", "carrier_id"), [("carrier_id", "!=", False)])
+            ._lane_statistics_sql(since, ("company_id", "carrier_id"), [("carrier_id", "!=", False)], gaps=False)
         )
         return SQL(
             """

@@ -3,6 +3,7 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+from odoo.tools.sql import create_index
 
 from ..models.lost_parcel_case import LOST_STATES
 from ..models.sale_order import SALES_CHANNELS
@@ -131,6 +132,24 @@ class LostParcelShipmentReport(models.Model):
         "Money Recovered", readonly=True, aggregator="sum", help="What carriers and insurers paid back for the loss."
     )
 
+    # ------------------------------------------------------------------ indexes
+    @api.model
+    def _report_indexes(self):
+        """Indexes the reports need on the tables they read: (name, table, columns, where).
+        The figures of ``tests/benchmarks/bench_reports.py`` show what each one saves."""
+        return [
+            # Every report reads a period of shipped parcels: only the period's rows, not the
+            # whole history of deliveries.
+            ("stock_picking_lost_parcel_shipped_index", "stock_picking", ["date_done"], "state = 'done'"),
+            # Longest gap between events: each parcel's events in time order.
+            ("stock_tracking_event_picking_occurred_index", "stock_tracking_event", ["picking_id", "occurred_at"], ""),
+        ]
+
+    def init(self):
+        super().init()
+        for name, table, columns, where in self._report_indexes():
+            create_index(self.env.cr, name, table, columns, where=where)
+
     # ------------------------------------------------------------------ query
     def _delay_reference_sql(self):
         """The date a delivery is late against. The carrier's first promise
@@ -243,7 +262,7 @@ class LostParcelShipmentReport(models.Model):
         return group_by
 
     @api.model
-    def _lane_statistics_sql(self, since, group_by=("carrier_id", "country_id"), domain=None):
+    def _lane_statistics_sql(self, since, group_by=("carrier_id", "country_id"), domain=None, gaps=True):
         """The SQL of ``_lane_statistics``: one row per group, the group columns then the
         figures. The carrier scorecard view is this query."""
         group_by = self._check_lane_group_by(group_by)
@@ -252,18 +271,7 @@ class LostParcelShipmentReport(models.Model):
         groups = SQL(", ").join(SQL.identifier("parcels", name) for name in group_by)
         return SQL(
             """
-            WITH parcels AS (%(parcels)s),
-            gaps AS (
-                SELECT steps.picking_id, MAX(steps.gap) AS gap_days
-                  FROM (
-                    SELECT e.picking_id,
-                           EXTRACT(EPOCH FROM e.occurred_at - LAG(e.occurred_at) OVER (
-                               PARTITION BY e.picking_id ORDER BY e.occurred_at)) / 86400.0 AS gap
-                      FROM stock_tracking_event e
-                     WHERE e.picking_id IN (SELECT id FROM parcels WHERE delivered_count = 1)
-                  ) steps
-              GROUP BY steps.picking_id
-            )
+            WITH parcels AS (%(parcels)s)
             SELECT %(groups)s,
                    COUNT(*) AS shipped,
                    SUM(parcels.delivered_count) AS delivered,
@@ -278,17 +286,37 @@ class LostParcelShipmentReport(models.Model):
                    AVG(parcels.transit_days) AS transit_mean,
                    PERCENTILE_CONT(ARRAY[0.5, 0.9, 0.95]) WITHIN GROUP (ORDER BY parcels.transit_days)
                        AS transit_percentiles,
-                   PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY gaps.gap_days) AS gap_p95
+                   %(gap_p95)s AS gap_p95
               FROM parcels
-         LEFT JOIN gaps ON gaps.picking_id = parcels.id
+              %(gaps_join)s
           GROUP BY %(groups)s
             """,
             parcels=parcels.select(*selected),
             groups=groups,
+            gap_p95=SQL("PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY gaps.gap_days)") if gaps else SQL("NULL::float"),
+            gaps_join=self._lane_gaps_join_sql() if gaps else SQL(),
+        )
+
+    def _lane_gaps_join_sql(self):
+        """Longest gap (days) between two consecutive tracking events of each delivered parcel,
+        joined to ``parcels`` as ``gaps.gap_days``: one index scan of the parcel's events each
+        (the costly part of the lane statistics, hence optional)."""
+        return SQL(
+            """
+            LEFT JOIN LATERAL (
+                SELECT MAX(steps.gap) AS gap_days
+                  FROM (
+                    SELECT EXTRACT(EPOCH FROM e.occurred_at - LAG(e.occurred_at) OVER (ORDER BY e.occurred_at))
+                               / 86400.0 AS gap
+                      FROM stock_tracking_event e
+                     WHERE e.picking_id = parcels.id AND parcels.delivered_count = 1
+                  ) steps
+            ) gaps ON TRUE
+            """
         )
 
     @api.model
-    def _lane_statistics(self, since, group_by=("carrier_id", "country_id"), domain=None):
+    def _lane_statistics(self, since, group_by=("carrier_id", "country_id"), domain=None, gaps=True):
         """Shipping figures of the parcels shipped since ``since`` (a datetime, or False for all
         time) that match ``domain`` (a domain on this report), grouped by ``group_by`` (names
         among ``LANE_GROUP_FIELDS``): one query, whatever the number of parcels and groups.
@@ -296,7 +324,8 @@ class LostParcelShipmentReport(models.Model):
         Rates are fractions (0.25 for 25 %), or None when nothing was measured: ``loss_rate``
         is lost / shipped, ``delay_rate`` delayed / delivered parcels with a promised date.
         Transit days (shipped to delivered) and the longest gap between two consecutive
-        tracking events (in days) are over delivered parcels; None without one. Money is in the
+        tracking events (in days) are over delivered parcels; None without one. The gaps cost
+        one index scan per delivered parcel: ``gaps=False`` leaves them out (``gap_p95`` None). Money is in the
         company currency (group by ``company_id`` to keep companies apart).
 
         :return: {(value of each group_by field: an id, a code, or False): {
@@ -306,7 +335,7 @@ class LostParcelShipmentReport(models.Model):
             "cases", "false_alarms": int, "money_lost", "money_recovered": float}}
         """
         group_by = tuple(group_by)
-        rows = self.env.execute_query_dict(self._lane_statistics_sql(since, group_by, domain))
+        rows = self.env.execute_query_dict(self._lane_statistics_sql(since, group_by, domain, gaps=gaps))
         stats = {}
         for row in rows:
             key = tuple(row[name] if row[name] is not None else False for name in group_by)
@@ -349,5 +378,6 @@ class LostParcelShipmentReport(models.Model):
             since,
             ("carrier_id",),
             [("carrier_id", "in", carriers.ids), ("country_id", "=", country.id), ("company_id", "=", company.id)],
+            gaps=False,
         )
         return {key[0]: (figures["lost"], figures["shipped"]) for key, figures in stats.items()}
