@@ -44,7 +44,14 @@ class SaleOrder(models.Model):
     # Shown on new orders to a destination where parcels get lost (lost.parcel.risk.region).
     lost_parcel_risk_warning = fields.Text("Lost Parcel Risk", compute="_compute_lost_parcel_risk_warning")
 
-    @api.depends("state", "company_id", "partner_shipping_id.country_id", "partner_shipping_id.zip", "carrier_id")
+    @api.depends(
+        "state",
+        "company_id",
+        "partner_shipping_id.country_id",
+        "partner_shipping_id.state_id",
+        "partner_shipping_id.zip",
+        "carrier_id",
+    )
     @api.depends_context("lang")
     def _compute_lost_parcel_risk_warning(self):
         Region = self.env["lost.parcel.risk.region"]

@@ -29,7 +29,15 @@ class StockPicking(models.Model):
     # Shown on deliveries not yet shipped to a destination where parcels get lost.
     lost_parcel_risk_warning = fields.Text("Lost Parcel Risk", compute="_compute_lost_parcel_risk_warning")
 
-    @api.depends("state", "picking_type_code", "company_id", "partner_id.country_id", "partner_id.zip", "carrier_id")
+    @api.depends(
+        "state",
+        "picking_type_code",
+        "company_id",
+        "partner_id.country_id",
+        "partner_id.state_id",
+        "partner_id.zip",
+        "carrier_id",
+    )
     @api.depends_context("lang")
     def _compute_lost_parcel_risk_warning(self):
         Region = self.env["lost.parcel.risk.region"]

@@ -10,3 +10,6 @@ from . import test_reship_batch
 from . import test_reship_shortage
 from . import test_refund
 from . import test_costs
+from . import test_report_carrier
+from . import test_report_handling
+from . import test_report_risk

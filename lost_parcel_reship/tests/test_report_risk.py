@@ -189,6 +189,23 @@ class TestReportRisk(ReportCommon):
         self._validate(delivery, "RPTINTRANSIT9001")
         self.assertFalse(delivery.lost_parcel_risk_warning, "shipped: nothing left to decide")
 
+    def test_salesman_outside_lost_parcels_sees_the_warning(self):
+        self.Region._compute_risk_regions(self.company)
+        salesman = new_test_user(self.env, "rpt_salesman", groups="sales_team.group_sale_salesman")
+        order = (
+            self.env["sale.order"]
+            .with_user(salesman)
+            .create(
+                {
+                    "partner_id": self.customer_nl.id,
+                    "carrier_id": self.carrier.id,
+                    "order_line": [Command.create({"product_id": self.product.id})],
+                }
+            )
+        )
+        self.assertIn("Safer carrier: PostNL (test)", order.lost_parcel_risk_warning)
+        self.assertFalse(self.Region.with_user(salesman).has_access("read"), "the list itself is for Lost Parcels")
+
     def test_other_companies_see_nothing(self):
         self.Region._compute_risk_regions(self.company)
         company_b = self.env["res.company"].create({"name": "Other Shop"})
