@@ -146,9 +146,10 @@ class LostParcelShipmentReport(models.Model):
         ]
 
     def init(self):
-        super().init()
+        res = super().init()
         for name, table, columns, where in self._report_indexes():
             create_index(self.env.cr, name, table, columns, where=where)
+        return res
 
     # ------------------------------------------------------------------ query
     def _delay_reference_sql(self):
