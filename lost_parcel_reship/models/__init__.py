@@ -6,6 +6,7 @@ from . import lost_parcel_reship
 from . import lost_parcel_refund
 from . import lost_parcel_carrier_rule
 from . import lost_parcel_communication
+from . import lost_parcel_risk_region
 from . import delivery_carrier
 from . import stock_move
 from . import stock_rule

@@ -187,11 +187,13 @@ class LostParcelCarrierRule(models.Model):
 
     def _choose_reliable(self, shipment, candidates, cache):
         country = shipment.partner.country_id
-        key = ("loss", country.id, self.loss_rate_days)
+        key = ("loss", shipment.case.company_id.id, country.id, self.loss_rate_days)
         if key not in cache:
             since = fields.Datetime.now() - timedelta(days=self.loss_rate_days)
             all_carriers = cache.get(("carriers", shipment.case.company_id.id)) or candidates
-            cache[key] = self.env["lost.parcel.shipment.report"]._loss_stats(all_carriers | candidates, country, since)
+            cache[key] = self.env["lost.parcel.shipment.report"]._loss_stats(
+                all_carriers | candidates, country, since, company=shipment.case.company_id
+            )
         stats = cache[key]
 
         def measured_rate(carrier):

@@ -95,18 +95,9 @@ class LostParcelCase(models.Model):
     tracking_event_ids = fields.One2many(related="picking_id.tracking_event_ids")
     shipped_date = fields.Datetime(related="picking_id.date_done", string="Shipped On")
     age_days = fields.Integer("Days Since Shipping", compute="_compute_age_days")
+    # Decided once, by the order (sale.order._lost_parcel_sales_channel), for cases and reports alike.
     sales_channel = fields.Selection(
-        [
-            ("amazon", "Amazon"),
-            ("ebay", "eBay"),
-            ("shopify", "Shopify"),
-            ("walmart", "Walmart"),
-            ("wish", "Wish"),
-            ("other", "Other"),
-        ],
-        compute="_compute_marketplace",
-        store=True,
-        help="Where the order came from.",
+        related="sale_id.lost_parcel_sales_channel", store=True, help="Where the order came from."
     )
     marketplace_order_ref = fields.Char(
         "Marketplace Order Ref.", compute="_compute_marketplace", store=True, index="btree_not_null"
@@ -334,10 +325,12 @@ class LostParcelCase(models.Model):
         for case in self:
             case.age_days = (now - case.shipped_date).days if case.shipped_date else 0
 
-    @api.depends(lambda self: self.env["sale.order"]._lost_parcel_sales_channel_depends())
+    @api.depends(
+        lambda self: [f"sale_id.{path}" for path in self.env["sale.order"]._lost_parcel_sales_channel_depends()]
+    )
     def _compute_marketplace(self):
         for case in self:
-            case.sales_channel, case.marketplace_order_ref = case.sale_id._lost_parcel_sales_channel()
+            case.marketplace_order_ref = case.sale_id._lost_parcel_sales_channel()[1]
 
     @api.depends("picking_id.move_ids.quantity", "picking_id.move_ids.sale_line_id")
     def _compute_goods_value(self):

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResConfigSettings(models.TransientModel):
@@ -69,3 +70,49 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             program = settings.lost_parcel_coupon_program
             settings.company_id.lost_parcel_coupon_program_res_id = int(program) if program else 0
+
+    lost_parcel_risk_window_days = fields.Integer(
+        "High-Risk Window (days)",
+        config_parameter="lost_parcel_reship.risk_window_days",
+        default=90,
+        help="High-risk regions: losses are counted over the parcels shipped in this many past days.",
+    )
+    lost_parcel_risk_threshold = fields.Float(
+        "High-Risk Loss Rate (%)",
+        config_parameter="lost_parcel_reship.risk_threshold",
+        default=5.0,
+        help="A destination or route losing more than this share of its parcels is high-risk.",
+    )
+    lost_parcel_risk_min_parcels = fields.Integer(
+        "High-Risk Minimum Parcels",
+        config_parameter="lost_parcel_reship.risk_min_parcels",
+        default=30,
+        help="Destinations, routes and carriers with fewer parcels in the window are not measured.",
+    )
+    lost_parcel_report_window_days = fields.Integer(
+        "Dashboard Period (days)",
+        config_parameter="lost_parcel_reship.report_window_days",
+        default=90,
+        help="Carrier scorecards and case handling per carrier and user cover this many past days.",
+    )
+
+    @api.constrains(
+        "lost_parcel_risk_window_days",
+        "lost_parcel_risk_threshold",
+        "lost_parcel_risk_min_parcels",
+        "lost_parcel_report_window_days",
+    )
+    def _check_lost_parcel_report_settings(self):
+        for settings in self:
+            if (
+                settings.lost_parcel_risk_window_days < 1
+                or settings.lost_parcel_report_window_days < 1
+                or settings.lost_parcel_risk_min_parcels < 1
+                or not 0 <= settings.lost_parcel_risk_threshold < 100
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Lost parcel reports: periods and minimum parcels must be at least 1, the loss rate threshold "
+                        "between 0 and 100 %."
+                    )
+                )

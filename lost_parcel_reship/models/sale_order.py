@@ -3,6 +3,14 @@ from odoo import api, fields, models
 # Characters of the customer's own words kept with a portal "not received" report.
 INQUIRY_MESSAGE_MAX = 2000
 MARKETPLACES = ("amazon", "ebay", "shopify", "walmart", "wish")
+SALES_CHANNELS = [
+    ("amazon", "Amazon"),
+    ("ebay", "eBay"),
+    ("shopify", "Shopify"),
+    ("walmart", "Walmart"),
+    ("wish", "Wish"),
+    ("other", "Other"),
+]
 # Fields in which marketplace connectors keep the marketplace's own order number; any that exist
 # on sale.order are read. Without one, a sales team named after the marketplace and the order's
 # customer reference tell the same thing.
@@ -31,6 +39,40 @@ class SaleOrder(models.Model):
         help="When the customer last said, from the portal, that the parcel has not arrived.",
     )
 
+    # Stored so that reports group parcels by channel in SQL; ``_lost_parcel_sales_channel``
+    # decides it, and the case reads it from here.
+    lost_parcel_sales_channel = fields.Selection(
+        SALES_CHANNELS,
+        "Sales Channel",
+        compute="_compute_lost_parcel_sales_channel",
+        store=True,
+        help="Where the order came from, for lost-parcel cases and carrier performance reports.",
+    )
+
+    # Shown on new orders to a destination where parcels get lost (lost.parcel.risk.region).
+    lost_parcel_risk_warning = fields.Text("Lost Parcel Risk", compute="_compute_lost_parcel_risk_warning")
+
+    @api.depends(
+        "state",
+        "company_id",
+        "partner_shipping_id.country_id",
+        "partner_shipping_id.state_id",
+        "partner_shipping_id.zip",
+        "carrier_id",
+    )
+    @api.depends_context("lang")
+    def _compute_lost_parcel_risk_warning(self):
+        Region = self.env["lost.parcel.risk.region"]
+        for order in self:
+            order.lost_parcel_risk_warning = order.state in ("draft", "sent") and Region._warning_for(
+                order.company_id, order.partner_shipping_id, order.carrier_id
+            )
+
+    @api.depends(lambda self: self._lost_parcel_sales_channel_depends())
+    def _compute_lost_parcel_sales_channel(self):
+        for order in self:
+            order.lost_parcel_sales_channel = order._lost_parcel_sales_channel()[0]
+
     @api.depends("lost_parcel_case_ids")
     def _compute_lost_parcel_case_count(self):
         counts = dict(self.env["lost.parcel.case"]._read_group([("sale_id", "in", self.ids)], ["sale_id"], ["__count"]))
@@ -45,9 +87,9 @@ class SaleOrder(models.Model):
 
     @api.model
     def _lost_parcel_sales_channel_depends(self):
-        """What ``_lost_parcel_sales_channel`` reads, as dependencies of a field on the case."""
+        """What ``_lost_parcel_sales_channel`` reads, as dependencies of a field of the order."""
         names = [name for names in MARKETPLACE_REF_FIELDS.values() for name in names if name in self._fields]
-        return ["sale_id.team_id.name", "sale_id.client_order_ref", *(f"sale_id.{name}" for name in names)]
+        return ["team_id.name", "client_order_ref", *names]
 
     def _lost_parcel_sales_channel(self):
         """(sales channel, marketplace order reference) of the order, from a store connector's

@@ -26,6 +26,27 @@ class StockPicking(models.Model):
         related="lost_parcel_case_id.marketplace_order_ref", string="Marketplace Order Ref.", groups=CASE_GROUP
     )
 
+    # Shown on deliveries not yet shipped to a destination where parcels get lost.
+    lost_parcel_risk_warning = fields.Text("Lost Parcel Risk", compute="_compute_lost_parcel_risk_warning")
+
+    @api.depends(
+        "state",
+        "picking_type_code",
+        "company_id",
+        "partner_id.country_id",
+        "partner_id.state_id",
+        "partner_id.zip",
+        "carrier_id",
+    )
+    @api.depends_context("lang")
+    def _compute_lost_parcel_risk_warning(self):
+        Region = self.env["lost.parcel.risk.region"]
+        for picking in self:
+            pending = picking.picking_type_code == "outgoing" and picking.state not in ("done", "cancel")
+            picking.lost_parcel_risk_warning = pending and Region._warning_for(
+                picking.company_id, picking.partner_id, picking.carrier_id
+            )
+
     @api.depends("lost_parcel_case_ids")
     def _compute_lost_parcel_case_count(self):
         counts = dict(

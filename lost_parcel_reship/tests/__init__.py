@@ -13,3 +13,6 @@ from . import test_costs
 from . import test_communication
 from . import test_portal_case
 from . import test_portal_tour
+from . import test_report_carrier
+from . import test_report_handling
+from . import test_report_risk

@@ -1,0 +1,85 @@
+from datetime import timedelta
+
+from odoo import fields, models
+from odoo.tools import SQL
+
+DEFAULT_REPORT_DAYS = 90
+
+
+def report_window_days(env):
+    """Days the dashboard looks back (setting ``lost_parcel_reship.report_window_days``)."""
+    param = env["ir.config_parameter"].sudo().get_param("lost_parcel_reship.report_window_days")
+    return max(int(param or DEFAULT_REPORT_DAYS), 1)
+
+
+class LostParcelCarrierScorecard(models.Model):
+    """One row per carrier and company: its key figures over the dashboard's period (the last
+    90 days unless the settings say otherwise), for the managers' kanban cards. Percentiles are
+    no pivot aggregate, so the rows come already grouped, from the same SQL as
+    ``lost.parcel.shipment.report._lane_statistics``."""
+
+    _name = "lost.parcel.carrier.scorecard"
+    _description = "Carrier Scorecard"
+    _auto = False
+    _rec_name = "carrier_id"
+    _order = "company_id, loss_rate desc, shipped desc"
+    _depends = {"lost.parcel.shipment.report": []}
+
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    carrier_id = fields.Many2one("delivery.carrier", "Carrier", readonly=True)
+    window_days = fields.Integer("Period (days)", readonly=True)
+    shipped = fields.Integer("Parcels Shipped", readonly=True)
+    delivered = fields.Integer("Parcels Delivered", readonly=True)
+    lost = fields.Integer("Parcels Lost", readonly=True)
+    returned = fields.Integer("Parcels Returned", readonly=True)
+    delayed = fields.Integer("Parcels Delayed", readonly=True)
+    loss_rate = fields.Float("Loss Rate (%)", readonly=True, digits=(16, 2), aggregator=False)
+    delay_rate = fields.Float("Delay Rate (%)", readonly=True, digits=(16, 2), aggregator=False)
+    transit_mean = fields.Float("Mean Transit Days", readonly=True, digits=(16, 2), aggregator=False)
+    transit_p50 = fields.Float("Median Transit Days", readonly=True, digits=(16, 2), aggregator=False)
+    transit_p90 = fields.Float("90th Percentile Transit Days", readonly=True, digits=(16, 2), aggregator=False)
+    cases = fields.Integer("Cases Opened", readonly=True)
+    false_alarms = fields.Integer("False Alarms", readonly=True)
+    money_lost = fields.Monetary(readonly=True)
+    money_recovered = fields.Monetary(readonly=True)
+
+    @property
+    def _table_query(self):
+        days = report_window_days(self.env)
+        since = fields.Datetime.now() - timedelta(days=days)
+        lanes = (
+            self.env["lost.parcel.shipment.report"]
+            .sudo()
+            ._lane_statistics_sql(since, ("company_id", "carrier_id"), [("carrier_id", "!=", False)], gaps=False)
+        )
+        return SQL(
+            """
+            SELECT ROW_NUMBER() OVER (ORDER BY stats.company_id, stats.carrier_id) AS id,
+                   stats.company_id, company.currency_id, stats.carrier_id, %(days)s AS window_days,
+                   stats.shipped, stats.delivered, stats.lost, stats.returned, stats.delayed,
+                   100.0 * stats.lost / NULLIF(stats.shipped, 0) AS loss_rate,
+                   100.0 * stats.delayed / NULLIF(stats.delay_measured, 0) AS delay_rate,
+                   stats.transit_mean,
+                   stats.transit_percentiles[1] AS transit_p50,
+                   stats.transit_percentiles[2] AS transit_p90,
+                   stats.cases, stats.false_alarms, stats.money_lost, stats.money_recovered
+              FROM (%(lanes)s) stats
+              JOIN res_company company ON company.id = stats.company_id
+            """,
+            days=days,
+            lanes=lanes,
+        )
+
+    def action_open_parcels(self):
+        """The carrier's parcels of the period in the carrier performance analysis."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("lost_parcel_reship.action_lost_parcel_shipment_report")
+        since = fields.Datetime.now() - timedelta(days=self.window_days)
+        action["domain"] = [
+            ("carrier_id", "=", self.carrier_id.id),
+            ("company_id", "=", self.company_id.id),
+            ("date_shipped", ">=", fields.Datetime.to_string(since)),
+        ]
+        action["context"] = {"search_default_group_country": 1}
+        return action
