@@ -16,3 +16,4 @@ from . import sale_order_line
 from . import res_company
 from . import res_config_settings
 from . import lost_parcel_demo
+from . import lost_parcel_lane

@@ -45,7 +45,7 @@ REVIEW_STATES = ("detected", "to_review")
 OPEN_STATES = (*REVIEW_STATES, "confirmed")
 # The parcel was lost (for costs, claims and loss statistics).
 LOST_STATES = ("confirmed", "reshipped", "refunded")
-SIGNAL_BASE_SCORE = {"stalled": 20, "no_record": 15, "eta_overdue": 15, "inquiry": 0}
+SIGNAL_BASE_SCORE = {"stalled": 20, "late": 15, "no_record": 15, "eta_overdue": 15, "inquiry": 0}
 
 
 class LostParcelCase(models.Model):
@@ -776,14 +776,27 @@ class LostParcelCase(models.Model):
         reason, in the reader's language), and its score."""
         last_event = data["tracking_last_event_date"]
         vals = {"rule_id": rule.id, "signal": signal, "signal_date": now}
+        learned = extra if isinstance(extra, dict) else {}
         if signal == "stalled":
             days = (now - last_event).days
+            threshold = learned.get("threshold", rule.stalled_days)
             vals.update(
-                signal_date=last_event + timedelta(days=rule.stalled_days),
+                signal_date=last_event + timedelta(days=threshold),
                 days=days,
-                threshold_days=rule.stalled_days,
+                threshold_days=threshold,
+                lane_id=learned.get("lane_id") or False,
                 reference_date=last_event,
-                score=SIGNAL_BASE_SCORE[signal] + min(days - rule.stalled_days, 40),
+                score=SIGNAL_BASE_SCORE[signal] + min(int(days - threshold), 40),
+            )
+        elif signal == "late":
+            days = (now - data["date_done"]).days
+            vals.update(
+                signal_date=data["date_done"] + timedelta(days=learned["threshold"]),
+                days=days,
+                threshold_days=learned["threshold"],
+                lane_id=learned["lane_id"],
+                reference_date=data["date_done"],
+                score=SIGNAL_BASE_SCORE[signal] + min(int(days - learned["threshold"]), 30),
             )
         elif signal == "no_record":
             days = (now - data["date_done"]).days

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.tools import format_date
+from odoo.tools import format_date, formatLang
 
 from odoo.addons.carrier_connectors.clients.status import STATUS_SELECTION
 
@@ -21,7 +21,10 @@ class LostParcelCaseReason(models.Model):
     score = fields.Integer()
     # What detection saw, for the words below and for reports.
     days = fields.Integer(help="Days without an event, past the promise, since shipping, or with customer messages.")
-    threshold_days = fields.Integer(help="The rule's threshold the parcel went past, in days.")
+    threshold_days = fields.Float(digits=(16, 1), help="The threshold the parcel went past, in days.")
+    lane_id = fields.Many2one(
+        "lost.parcel.lane", "Lane Normal", ondelete="set null", help="The lane whose normal gave the threshold."
+    )
     period_days = fields.Integer(help="Customer inquiries: the period the messages were counted over, in days.")
     reference_date = fields.Datetime(help="The last tracking event, or the carrier's promised date.")
     tracking_status = fields.Selection(STATUS_SELECTION, help="What the carrier reported.")
@@ -31,33 +34,57 @@ class LostParcelCaseReason(models.Model):
     suggested_action = fields.Char(compute="_compute_evidence")
 
     @api.depends_context("lang")
-    @api.depends("signal", "days", "threshold_days", "period_days", "reference_date", "raw_code", "exception_kind_ids")
+    @api.depends(
+        "signal", "days", "threshold_days", "period_days", "reference_date", "raw_code", "exception_kind_ids", "lane_id"
+    )
     def _compute_evidence(self):
         for reason in self:
             reason.evidence, reason.suggested_action = reason._describe()
+
+    def _format_days(self, days):
+        return formatLang(self.env, days or 0.0, digits=1).removesuffix(".0").removesuffix(",0")
 
     def _describe(self):
         """(evidence, suggested action) in the reader's language."""
         self.ensure_one()
         _ = self.env._
         if self.signal == "stalled":
-            return _(
+            evidence = _(
                 "No tracking event for %(days)s days (threshold %(limit)s days)",
                 days=self.days,
-                limit=self.threshold_days,
+                limit=self._format_days(self.threshold_days),
+            )
+            if self.lane_id:
+                evidence += " " + _(
+                    "- on %(lane)s, 95%% of %(count)s delivered parcels never went %(limit)s days without an event",
+                    lane=self.lane_id.display_name,
+                    count=self.lane_id.delivered,
+                    limit=self._format_days(self.lane_id.gap_p95),
+                )
+            return evidence, _("Ask the carrier to trace the parcel.")
+        if self.signal == "late":
+            return _(
+                "In transit for %(days)s days (threshold %(limit)s days) - on %(lane)s, 95%% of %(count)s delivered "
+                "parcels arrived within %(p95)s days (median %(p50)s)",
+                days=self.days,
+                limit=self._format_days(self.threshold_days),
+                lane=self.lane_id.display_name or "-",
+                count=self.lane_id.delivered,
+                p95=self._format_days(self.lane_id.transit_p95),
+                p50=self._format_days(self.lane_id.transit_p50),
             ), _("Ask the carrier to trace the parcel.")
         if self.signal == "eta_overdue":
             return _(
                 "The carrier's promised delivery %(eta)s passed %(days)s days ago (threshold %(limit)s days)",
                 eta=format_date(self.env, self.reference_date),
                 days=self.days,
-                limit=self.threshold_days,
+                limit=self._format_days(self.threshold_days),
             ), _("Ask the carrier to trace the parcel.")
         if self.signal == "no_record":
             return _(
                 "The carrier has no record of this number %(days)s days after shipping (threshold %(limit)s days)",
                 days=self.days,
-                limit=self.threshold_days,
+                limit=self._format_days(self.threshold_days),
             ), _(
                 "Check the tracking number on the label (a typo fixed on the delivery is checked again at once), "
                 "and ask the carrier whether the parcel was handed over."

@@ -7,6 +7,7 @@ from odoo.tools import SQL
 
 SIGNALS = [
     ("stalled", "Tracking stalled"),
+    ("late", "Later than the lane's normal"),
     ("no_record", "No carrier record"),
     ("eta_overdue", "ETA overdue"),
     ("exception", "Carrier exception"),
@@ -52,6 +53,25 @@ class LostParcelRule(models.Model):
     eta_overdue_days = fields.Integer(
         "ETA Overdue By (days)", default=3, help="The carrier's expected delivery passed this long ago. 0 disables."
     )
+    threshold_mode = fields.Selection(
+        [("fixed", "Fixed days"), ("learned", "Learned per lane")],
+        "Stalled and Late Thresholds",
+        default="fixed",
+        required=True,
+        help="Learned per lane: a parcel is stalled when its quiet spell exceeds what 95% of the carrier's "
+        "delivered parcels to that destination never exceeded, and late when its transit exceeds what 95% of them "
+        "took (see Lane Normals). A lane with too few deliveries falls back to the carrier's figures over all its "
+        "destinations, then to the fixed days.",
+    )
+    learned_min_deliveries = fields.Integer(
+        "Minimum Deliveries per Lane", default=30, help="A lane with fewer delivered parcels is not trusted."
+    )
+    learned_stalled_floor_days = fields.Float(
+        "Stalled Floor (days)", default=2.0, help="Learned mode: never stalled before this many days without an event."
+    )
+    learned_late_floor_days = fields.Float(
+        "Late Floor (days)", default=3.0, help="Learned mode: never late before this many days in transit."
+    )
     use_exceptions = fields.Boolean("Carrier Exceptions", default=True)
     exception_kind_ids = fields.Many2many(
         "lost.parcel.exception.kind",
@@ -74,7 +94,15 @@ class LostParcelRule(models.Model):
     auto_confirm_stalled_days = fields.Integer("Auto-confirm When Stalled (days)", default=14)
 
     @api.constrains(
-        "min_age_days", "stalled_days", "no_record_days", "eta_overdue_days", "inquiry_count", "inquiry_days"
+        "min_age_days",
+        "stalled_days",
+        "no_record_days",
+        "eta_overdue_days",
+        "inquiry_count",
+        "inquiry_days",
+        "learned_min_deliveries",
+        "learned_stalled_floor_days",
+        "learned_late_floor_days",
     )
     def _check_thresholds(self):
         for rule in self:
@@ -86,6 +114,7 @@ class LostParcelRule(models.Model):
                 rule.inquiry_count,
                 rule.inquiry_days,
             ]
+            values += [rule.learned_min_deliveries, rule.learned_stalled_floor_days, rule.learned_late_floor_days]
             if any(value < 0 for value in values):
                 raise ValidationError(self.env._("Rule %s: day counts and thresholds cannot be negative.", rule.name))
             if rule.inquiry_count and not rule.inquiry_days:
@@ -118,7 +147,7 @@ class LostParcelRule(models.Model):
     def _signal_domains(self, now):
         self.ensure_one()
         domains = {}
-        if self.stalled_days:
+        if self.stalled_days and self.threshold_mode == "fixed":
             limit = now - timedelta(days=self.stalled_days)
             # Stalled needs an event to stall after: a number without any is "no carrier record".
             domains["stalled"] = [
@@ -195,9 +224,65 @@ class LostParcelRule(models.Model):
         for signal, domain in self._signal_domains(now).items():
             for picking_id in Picking._search(candidate_domain + domain):
                 matches[picking_id][signal] = None
+        if self.threshold_mode == "learned":
+            for picking_id, signals in self._learned_matches(Picking._search(candidate_domain), now).items():
+                matches[picking_id].update(signals)
         if self.inquiry_count:
             for picking_id, count in self._inquiry_counts(Picking._search(candidate_domain), now).items():
                 matches[picking_id]["inquiry"] = count
+        return matches
+
+    def _learned_matches(self, candidates_query, now):
+        """{picking id: {"stalled"/"late": {"lane_id", "threshold"}}} for parcels past their lane's
+        normal, in one query: each candidate with its country lane, else its carrier-wide lane
+        (when they have enough deliveries), compared here with the rule's floors.
+
+        Stalled: days since the last event over the lane's 95th percentile quiet spell (without a
+        trusted lane, the rule's fixed days). Late: days since shipping over the lane's 95th
+        percentile transit (without a trusted lane, not measured: ETA overdue still applies).
+        """
+        self.ensure_one()
+        self.env["lost.parcel.lane"].flush_model()
+        self.env["stock.picking"].flush_model(["tracking_last_event_date", "tracking_status", "date_done"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT p.id, p.date_done, p.tracking_last_event_date, p.tracking_status,
+                       COALESCE(country_lane.id, carrier_lane.id),
+                       COALESCE(country_lane.gap_p95, carrier_lane.gap_p95),
+                       COALESCE(country_lane.transit_p95, carrier_lane.transit_p95)
+                  FROM stock_picking p
+                  LEFT JOIN res_partner partner ON partner.id = p.partner_id
+                  LEFT JOIN lost_parcel_lane country_lane
+                         ON country_lane.company_id = p.company_id
+                        AND country_lane.carrier_id = p.carrier_id
+                        AND country_lane.country_id = partner.country_id
+                        AND country_lane.delivered >= %(min)s
+                  LEFT JOIN lost_parcel_lane carrier_lane
+                         ON carrier_lane.company_id = p.company_id
+                        AND carrier_lane.carrier_id = p.carrier_id
+                        AND carrier_lane.country_id IS NULL
+                        AND carrier_lane.delivered >= %(min)s
+                 WHERE p.id IN %(candidates)s
+                """,
+                min=max(self.learned_min_deliveries, 1),
+                candidates=candidates_query.subselect(),
+            )
+        )
+        matches = defaultdict(dict)
+        day = timedelta(days=1)
+        for picking_id, shipped, last_event, status, lane_id, gap_p95, transit_p95 in rows:
+            if last_event and status not in ("returned", "expired"):
+                if lane_id and gap_p95:
+                    threshold = max(gap_p95, self.learned_stalled_floor_days)
+                else:
+                    lane_id, threshold = False, self.stalled_days
+                if threshold and (now - last_event) / day > threshold:
+                    matches[picking_id]["stalled"] = {"lane_id": lane_id, "threshold": threshold}
+            if lane_id and transit_p95 and shipped:
+                threshold = max(transit_p95, self.learned_late_floor_days)
+                if (now - shipped) / day > threshold:
+                    matches[picking_id]["late"] = {"lane_id": lane_id, "threshold": threshold}
         return matches
 
     @api.model

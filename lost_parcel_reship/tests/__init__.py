@@ -16,3 +16,4 @@ from . import test_portal_tour
 from . import test_report_carrier
 from . import test_report_handling
 from . import test_report_risk
+from . import test_detection_learned
