@@ -125,6 +125,7 @@ FLAKY_500 = "flaky_500"  # 500 on the first call for the number, then in transit
 SERVER_ERROR = "server_error"  # 500 on every call
 TIMEOUT = "timeout"  # answers after the client has given up
 MALFORMED = "malformed"  # 200 with a body that is not the provider's format
+BAD_JSON = "bad_json"  # 200 with JSON cut short
 HTML_BODY = "html_body"  # 200 with a gateway's HTML page
 EMPTY_BODY = "empty_body"  # 200 with nothing in it
 HUGE_BODY = "huge_body"  # 200 with a JSON body far larger than any tracking answer (HUGE_BODY_BYTES)
@@ -137,13 +138,14 @@ FAULTS = (
     SERVER_ERROR,
     TIMEOUT,
     MALFORMED,
+    BAD_JSON,
     HTML_BODY,
     EMPTY_BODY,
     HUGE_BODY,
     TOKEN_EXPIRED,
 )
 # Faults every provider answers the same way, whatever its format (core.generic_fault).
-GENERIC_FAULTS = (HTML_BODY, EMPTY_BODY, HUGE_BODY)
+GENERIC_FAULTS = (BAD_JSON, HTML_BODY, EMPTY_BODY, HUGE_BODY)
 HUGE_BODY_BYTES = 6 * 1024 * 1024
 
 # Keyword in the number → scenario. Longer keywords first so FLAKY429 never reads as 429.
@@ -155,6 +157,7 @@ KEYWORDS = [
     ("TIMEOUT", TIMEOUT),
     ("MALFORMED", MALFORMED),
     ("NOTFOUND", NOT_FOUND),
+    ("BADJSON", BAD_JSON),
     ("HTMLBODY", HTML_BODY),
     ("EMPTYBODY", EMPTY_BODY),
     ("HUGEBODY", HUGE_BODY),

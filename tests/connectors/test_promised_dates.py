@@ -12,19 +12,15 @@ from datetime import datetime, timedelta
 
 import pytest
 from clients import status as st
-from clients.aftership import AfterShipClient, parse_tracking
+from clients.aftership import parse_tracking
 from clients.dhl import DhlClient
 from clients.fedex import FedexClient
-from clients.fourpx import FourPxClient
-from clients.seventeen_track import SeventeenTrackClient, parse_track_info
-from clients.sf_express import SfExpressClient
+from clients.seventeen_track import parse_track_info
 from clients.ups import UpsClient
 from clients.usps import UspsClient
 
-from ..conftest import load_fixture
-
-OAUTH = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
-KEY = {"api_key": "sandbox-key"}
+from ..conftest import API_KEY as KEY
+from ..conftest import OAUTH, PROVIDERS, load_fixture, provider_client, scenario_number
 
 
 # ------------------------------------------------------------------------------------------- FedEx
@@ -325,25 +321,13 @@ def test_seventeen_track_estimated_window_is_the_estimate():
 
 
 # ------------------------------------------------------------------------------- every provider, HTTP
-PROVIDERS = {
-    "fedex": (FedexClient, OAUTH, "FX"),
-    "ups": (UpsClient, OAUTH, "1Z"),
-    "usps": (UspsClient, OAUTH, "94"),
-    "dhl": (DhlClient, KEY, "JD"),
-    "aftership": (AfterShipClient, KEY, "AS"),
-    "seventeen_track": (SeventeenTrackClient, KEY, "ST"),
-    "sf_express": (SfExpressClient, {"partner_id": "sandbox-partner", "checkword": "sandbox-checkword"}, "SF"),
-    "fourpx": (FourPxClient, {"app_key": "sandbox-app", "app_secret": "sandbox-app-secret"}, "4P"),
-}
 # Providers that document delivery dates, and which of them publish a promise apart from the estimate.
 WITH_DATES = {"fedex", "ups", "usps", "dhl", "aftership", "seventeen_track"}
 WITH_PROMISE = {"fedex", "ups", "usps", "aftership"}
 
 
-def track(sandbox, provider, keyword, suffix="01"):
-    cls, credentials, prefix = PROVIDERS[provider]
-    client = cls(base_url=sandbox.url, credentials=credentials, rate_limit=1000, sleep=lambda s: None)
-    return client.track_one(f"{prefix}D{keyword}{suffix}")
+def track(sandbox, provider, keyword):
+    return provider_client(sandbox, provider).track_one(scenario_number(provider, keyword, "D01"))
 
 
 def days_from_now(when):
