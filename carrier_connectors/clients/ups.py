@@ -187,14 +187,17 @@ class UpsClient(BaseClient):
         destination = next((a.get("address") or {} for a in addresses if "DESTINATION" in str(a.get("type"))), {})
         zone = zone_for(destination.get("countryCode") or destination.get("country"), destination.get("stateProvince"))
         zone = zone or _fixed_zone(offset)
-        estimate_end = times.get("endTime") if times.get("type") in ("EOD", "CMT", "EDW", "CDW", "IDW") else None
+        # deliveryTime belongs to the current date: the rescheduled one when there is one.
+        estimate_time = times.get("type") if times.get("type") in ("EOD", "CMT", "EDW", "CDW", "IDW") else None
         latest = "RDD" if delivery_date(dates.get("RDD"), None, zone) else "SDD"
-        promise_end = estimate_end if latest == "SDD" else None
-        promise = ("deliveryDate[SDD]", delivery_date(dates.get("SDD"), promise_end, zone))
-        estimate = (f"deliveryDate[{latest}]", delivery_date(dates.get(latest), estimate_end, zone))
-        if estimate[1] and estimate_end and times.get("type"):
-            estimate = (f"{estimate[0]}+deliveryTime[{times['type']}]", estimate[1])
-        result.set_dates([promise], [estimate] if latest == "RDD" else [])
+
+        def read(kind, with_time):
+            end = times.get("endTime") if with_time and estimate_time else None
+            source = f"deliveryDate[{kind}]" + (f"+deliveryTime[{estimate_time}]" if end else "")
+            return (source, delivery_date(dates.get(kind), end, zone))
+
+        promise = read("SDD", with_time=latest == "SDD")
+        result.set_dates([promise], [read("RDD", with_time=True)] if latest == "RDD" else [])
         if result.status in (st.DELIVERED, st.RETURNED):
             result.eta, result.eta_source = None, ""  # arrived: no estimate any more, the promise stays
         if result.status == st.DELIVERED:
@@ -233,11 +236,6 @@ def activity_time(activity):
         address.get("countryCode") or address.get("country"), address.get("stateProvince")
     )
     return _to_utc(_parse(activity.get("date"), activity.get("time") or "000000"), zone)
-
-
-def local_to_utc(date, time, offset):
-    """YYYYMMDD + HHMMSS at a '-05:00' offset → naive UTC; no offset: taken as UTC; placeholder: None."""
-    return _to_utc(_parse(date, time or "000000"), _fixed_zone(offset))
 
 
 def delivery_date(date, time, zone):

@@ -126,8 +126,9 @@ def test_ups_scheduled_date_alone_is_both_and_carries_the_commit_time():
         deliveryTime={"type": "CMT", "endTime": "103000"},
         packageAddress=[{"type": "DESTINATION", "address": {"countryCode": "US", "stateProvince": "CA"}}],
     )
-    assert (result.promised_at, result.promise_source) == (datetime(2021, 2, 12, 18, 30), "deliveryDate[SDD]")
-    assert (result.eta, result.eta_source) == (result.promised_at, "deliveryDate[SDD]")
+    source = "deliveryDate[SDD]+deliveryTime[CMT]"
+    assert (result.promised_at, result.promise_source) == (datetime(2021, 2, 12, 18, 30), source)
+    assert (result.eta, result.eta_source) == (result.promised_at, source)
 
 
 @pytest.mark.parametrize("placeholder", ["00010101", "00000000", "string", "2021-02-12"])
@@ -181,6 +182,13 @@ def test_usps_expected_date_and_predicted_window_local_to_the_destination():
     # Falmouth, MA: EDT (-04:00) in August.
     assert (result.promised_at, result.promise_source) == (datetime(2019, 8, 24, 0, 0), "expectedDeliveryTimeStamp")
     assert (result.eta, result.eta_source) == (datetime(2019, 8, 26, 22, 0), "predictedDeliveryDate")
+
+
+def test_usps_deprecated_predicted_time_stamp_is_the_last_resort():
+    result = usps(predictedDeliveryDate=None, predictedDeliveryTimeStamp="2019-08-25T16:00:00Z")
+    assert (result.eta, result.eta_source) == (datetime(2019, 8, 25, 16, 0), "predictedDeliveryTimeStamp")
+    result = usps(predictedDeliveryDate=None, predictedDeliveryTimeStamp=None)
+    assert (result.eta, result.eta_source) == (result.promised_at, "guaranteedDeliveryTimeStamp")
 
 
 def test_usps_v3r2_delivery_date_expectation_and_summary_names():
