@@ -16,7 +16,34 @@ FIXTURES = ROOT / "tests" / "fixtures"
 sys.path.insert(0, str(ROOT / "carrier_connectors"))
 
 from clients.base import TokenCache  # noqa: E402
+from clients.registry import get_client_class  # noqa: E402
 from sandbox.server import SandboxServer  # noqa: E402
+
+# Every tracking provider with the sandbox's credentials and a prefix for its scenario numbers.
+OAUTH = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
+API_KEY = {"api_key": "sandbox-key"}
+PROVIDERS = {
+    "fedex": (OAUTH, "FX"),
+    "ups": (OAUTH, "1Z"),
+    "usps": (OAUTH, "94"),
+    "dhl": (API_KEY, "JD"),
+    "aftership": (API_KEY, "AS"),
+    "seventeen_track": (API_KEY, "ST"),
+    "sf_express": ({"partner_id": "sandbox-partner", "checkword": "sandbox-checkword"}, "SF"),
+    "fourpx": ({"app_key": "sandbox-app", "app_secret": "sandbox-app-secret"}, "4P"),
+}
+
+
+def provider_client(sandbox, provider, sleep=None, **kwargs):
+    """A ``provider`` client talking to the sandbox, waits recorded by ``sleep`` (never slept)."""
+    credentials, _prefix = PROVIDERS[provider]
+    cls = get_client_class(provider)
+    sleep = sleep or (lambda seconds: None)
+    return cls(base_url=sandbox.url, credentials=credentials, rate_limit=1000, sleep=sleep, **kwargs)
+
+
+def scenario_number(provider, keyword, suffix="01"):
+    return f"{PROVIDERS[provider][1]}{keyword}{suffix}"
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,26 @@ created in the last 30 days unless ``created_at_min`` is given (AfterShip keeps 
 became ``transit_time``, and estimates come in ``latest_estimated_delivery``/``first_estimated_delivery``
 besides ``expected_delivery`` and ``aftership_estimated_delivery_date``. Webhooks post
 ``{"event": "tracking_update", "msg": {...tracking...}}`` signed with header ``aftership-hmac-sha256``.
+
+Delivery dates (AfterShip's tracking object, as in its generated SDK models ``Tracking`` for 2024-04 and
+later; EDD objects have ``datetime``/``datetime_min``/``datetime_max`` or ``estimated_delivery_date``/
+``_min``/``_max``):
+
+- promise: ``first_estimated_delivery`` ("the shipment's original estimated delivery date", from the
+  carrier, AfterShip AI or custom settings); ``order_promised_delivery_date`` is the merchant's promise,
+  not the carrier's, and is not read;
+- latest estimate: ``latest_estimated_delivery`` ("the most recently calculated"), else
+  ``courier_estimated_delivery_date`` (the carrier's own, 2024-07 and later), ``expected_delivery``,
+  ``aftership_estimated_delivery_date``, ``custom_estimated_delivery_date``.
+  Each EDD object: its exact date, else the end of its range.
+
+Times: "All EDDs use the shipment recipient's timezone" (with or without offset): one without offset
+is read in the zone of ``destination_country_iso3`` (``destination_country_region`` in later versions)
+and ``destination_state``; ``checkpoint_time`` "uses the timezone of the checkpoint": one without offset
+is read in the zone of the checkpoint's ``country_iso3``/``country_region`` and ``state``; either is
+taken as UTC when the zone cannot be determined (``timezones.zone_for``). ``shipment_delivery_date`` is
+documented in the recipient's zone, but the samples give it in UTC (it equals ``first_attempted_at``
+``+09:00`` shifted to UTC for a Japanese recipient): it is read as UTC, like the samples.
 """
 
 import base64
@@ -27,9 +47,11 @@ from .base import (
     CarrierError,
     TrackingEvent,
     TrackingResult,
+    normalize_tracking_number,
     to_utc,
 )
 from .registry import register
+from .timezones import zone_for
 
 API = "/tracking/2024-04"
 KEEP_DAYS = 120  # AfterShip keeps trackings 120 days; the list defaults to the last 30 without created_at_min
@@ -81,21 +103,37 @@ def _location(checkpoint):
     return ", ".join(filter(None, [checkpoint.get("city"), checkpoint.get("state"), checkpoint.get("zip"), country]))
 
 
-def _eta(tracking):
-    latest = tracking.get("latest_estimated_delivery") or {}
-    courier = tracking.get("courier_estimated_delivery_date") or {}
-    aftership = tracking.get("aftership_estimated_delivery_date") or {}
-    custom = tracking.get("custom_estimated_delivery_date") or {}
-    for value in (
-        latest.get("datetime") or latest.get("datetime_max"),
-        courier.get("estimated_delivery_date") or courier.get("estimated_delivery_date_max"),
-        tracking.get("expected_delivery"),
-        aftership.get("estimated_delivery_date") or aftership.get("estimated_delivery_date_max"),
-        custom.get("estimated_delivery_date") or custom.get("estimated_delivery_date_max"),
-    ):
-        if value:
-            return to_utc(value)
-    return None
+def _edd(tracking, name, zone):
+    """(source field, naive UTC) of one EDD object of a tracking: its exact date, else its range's end."""
+    edd = tracking.get(name)
+    if isinstance(edd, str):  # expected_delivery is a plain date-time string
+        return (name, to_utc(edd, zone, strict=False))
+    edd = edd if isinstance(edd, dict) else {}
+    for key in ("datetime", "estimated_delivery_date", "datetime_max", "estimated_delivery_date_max"):
+        if edd.get(key):
+            return (f"{name}.{key}", to_utc(edd[key], zone, strict=False))
+    return (name, None)
+
+
+def _set_dates(result, tracking):
+    zone = zone_for(
+        tracking.get("destination_country_iso3") or tracking.get("destination_country_region"),
+        tracking.get("destination_state"),
+    )
+    estimates = [
+        "latest_estimated_delivery",
+        "courier_estimated_delivery_date",
+        "expected_delivery",
+        "aftership_estimated_delivery_date",
+        "custom_estimated_delivery_date",
+    ]
+    result.set_dates(
+        [_edd(tracking, "first_estimated_delivery", zone)], [_edd(tracking, name, zone) for name in estimates]
+    )
+
+
+def _checkpoint_zone(checkpoint):
+    return zone_for(checkpoint.get("country_iso3") or checkpoint.get("country_region"), checkpoint.get("state"))
 
 
 def parse_tracking(number, tracking):
@@ -105,7 +143,7 @@ def parse_tracking(number, tracking):
         status, kind = normalize(checkpoint.get("tag"), checkpoint.get("subtag"), checkpoint.get("message"))
         result.events.append(
             TrackingEvent(
-                occurred_at=to_utc(checkpoint["checkpoint_time"]),
+                occurred_at=to_utc(checkpoint["checkpoint_time"], _checkpoint_zone(checkpoint)),
                 status=status if status != st.UNKNOWN else st.IN_TRANSIT,
                 raw_code=checkpoint.get("subtag") or checkpoint.get("tag") or "",
                 description=checkpoint.get("message") or "",
@@ -114,13 +152,14 @@ def parse_tracking(number, tracking):
             )
         )
     if tracking.get("tag"):
-        last = max(result.events, key=lambda e: e.occurred_at).description if result.events else ""
+        dated = [e for e in result.events if e.occurred_at]
+        last = max(dated, key=lambda e: e.occurred_at).description if dated else ""
         result.status, result.exception_kind = normalize(tracking["tag"], tracking.get("subtag"), last)
         result.raw_status = tracking.get("subtag") or tracking["tag"]
-    result.eta = _eta(tracking)
+    _set_dates(result, tracking)
     if result.status == st.DELIVERED:
         # shipment_delivery_date is given without offset, in UTC (cf. first_attempted_at in the samples).
-        result.delivered_at = to_utc(tracking.get("shipment_delivery_date"))
+        result.delivered_at = to_utc(tracking.get("shipment_delivery_date"), strict=False)
     return result
 
 
@@ -163,12 +202,14 @@ class AfterShipClient(BaseClient):
         payload = self._json(response)
         found = {}
         for tracking in payload["data"]["trackings"]:
-            number = str(tracking["tracking_number"])
+            # Matched in normalized form: AfterShip may store a number in its own spelling.
+            number = normalize_tracking_number(str(tracking["tracking_number"]))
             # A number tracked with several couriers: keep the most recently updated tracking.
             if number not in found or (tracking.get("updated_at") or "") > (found[number].get("updated_at") or ""):
                 found[number] = tracking
-        results = [parse_tracking(number, found[number]) for number in numbers if number in found]
-        results += [self._create(number) for number in numbers if number not in found]
+        asked = {number: found.get(normalize_tracking_number(number)) for number in numbers}
+        results = [parse_tracking(number, tracking) for number, tracking in asked.items() if tracking]
+        results += [self._create(number) for number, tracking in asked.items() if not tracking]
         return results
 
     def _create(self, number):

@@ -127,6 +127,9 @@ class ApiClient:
     credential_fields = ()
     # One number, not a (connect, read) pair: Odoo's test harness compares it with an int.
     timeout = 20.0
+    # Carrier answers have no size cap of their own: past this many bytes (decoded) an answer is
+    # not read further and fails as malformed. Real tracking answers are a few kB to a few 100 kB.
+    max_response_bytes = 5 * 1024 * 1024
     max_attempts = 4
     backoff_base = 0.5
     backoff_max = 30.0
@@ -162,6 +165,16 @@ class ApiClient:
 
     def _identity_field(self):
         return self.credential_fields[0] if self.credential_fields else "api_key"
+
+    def redact(self, text):
+        """``text`` with this account's credentials and cached access token masked, for logs and errors."""
+        secrets = [str(value) for value in self.credentials.values() if value and len(str(value)) >= 4]
+        if self.token_path:
+            token = TokenCache.get(self._token_key())
+            secrets += [token] if token else []
+        for secret in sorted(secrets, key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text
 
     def _auth_headers(self):
         return {}
@@ -221,7 +234,8 @@ class ApiClient:
             self.limiter.acquire(self.sleep)
             retry_after = None
             try:
-                response = self.session.request(method, url, **kwargs)
+                response = self.session.request(method, url, stream=True, **kwargs)
+                self._read_body(response)
             except requests.Timeout:
                 error = ApiError(ERROR_CARRIER_DOWN, f"{self.label}: no answer within {self.timeout}s")
             except requests.RequestException as exc:
@@ -241,6 +255,31 @@ class ApiClient:
                 raise error
             _logger.info("%s: %s, retry %s/%s in %.1fs", self.label, error, attempt, self.max_attempts - 1, delay)
             self.sleep(min(delay, self.backoff_max))
+
+    def _read_body(self, response):
+        """Read the answer into ``response.content``, at most ``max_response_bytes``."""
+        limit = self.max_response_bytes
+        declared = response.headers.get("Content-Length") or ""
+        chunks, size = [], 0
+        try:
+            if declared.isdigit() and int(declared) > limit:
+                size = int(declared)
+            else:
+                for chunk in response.iter_content(chunk_size=64 * 1024):
+                    size += len(chunk)
+                    if size > limit:
+                        break
+                    chunks.append(chunk)
+        finally:
+            if size > limit:
+                response.close()
+        if size > limit:
+            raise ApiError(
+                ERROR_MALFORMED,
+                f"{self.label}: answer larger than {limit // (1024 * 1024)} MB (HTTP {response.status_code}), not read",
+            )
+        response._content = b"".join(chunks)
+        response._content_consumed = True
 
     def _with_body_retries(self, call):
         """Run ``call`` again with backoff while it raises BodyError, at most max_attempts times."""
@@ -282,11 +321,14 @@ class ApiClient:
         return f": {text}" if text else ""
 
     def _json(self, response):
+        if not response.content.strip():
+            raise ApiError(ERROR_MALFORMED, f"{self.label}: empty answer (HTTP {response.status_code})")
         try:
             return response.json()
         except ValueError as exc:
+            kind = (response.headers.get("Content-Type") or "no content type").split(";")[0]
             raise ApiError(
-                ERROR_MALFORMED, f"{self.label}: the answer is not JSON (HTTP {response.status_code})"
+                ERROR_MALFORMED, f"{self.label}: the answer is not JSON (HTTP {response.status_code}, {kind})"
             ) from exc
 
 

@@ -1,4 +1,15 @@
-"""DHL Shipment Tracking - Unified API (``GET /track/shipments``, header ``DHL-API-Key``)."""
+"""DHL Shipment Tracking - Unified API (``GET /track/shipments``, header ``DHL-API-Key``).
+
+Delivery dates (karrio's DHL Unified schema, ``shared/carrier-samples/dhl/karrio_dhl_unified_tracking_schema.json``,
+and DHL's OpenAPI ``TrackingShipment``): ``estimatedTimeOfDelivery`` ("Estimated time of delivery"), else
+``estimatedDeliveryTimeFrame.estimatedThrough`` (the end of the estimated frame), else its
+``estimatedFrom``. Both are DHL's current estimate: DHL publishes no commitment apart from it, so
+``promised_at`` stays None (callers keep the first estimate they saw if they need the original one).
+
+Times: DHL's schema gives ``timestamp`` as "a combination of date and time of day" and documents no time
+zone. Values with an offset (``Z``, ``+02:00``) are converted; values without one are taken as UTC, as
+DHL's own sample gives the same clock reading with ``Z`` in ``status`` and without it in ``events``.
+"""
 
 from . import status as st
 from .base import ERROR_NOT_FOUND, BaseClient, CarrierError, TrackingEvent, TrackingResult, to_utc
@@ -50,7 +61,7 @@ class DhlClient(BaseClient):
         payload = self._json(response)
         if response.status_code == 404:
             raise CarrierError(ERROR_NOT_FOUND, f"DHL: {payload.get('detail') or 'no shipment found'} ({number})")
-        shipments = payload["shipments"]
+        shipments = payload["shipments"] if isinstance(payload, dict) else None
         if not shipments:
             raise CarrierError(ERROR_NOT_FOUND, f"DHL: no shipment with tracking number {number}")
         return [self._parse_shipment(number, shipments[0], payload)]
@@ -73,10 +84,16 @@ class DhlClient(BaseClient):
         if summary:
             result.status, result.exception_kind = self._normalize(summary)
             result.raw_status = summary.get("statusCode") or ""
-        result.eta = to_utc(shipment.get("estimatedTimeOfDelivery"))
+        frame = shipment.get("estimatedDeliveryTimeFrame") or {}
+        estimates = [
+            ("estimatedTimeOfDelivery", to_utc(shipment.get("estimatedTimeOfDelivery"), strict=False)),
+            ("estimatedDeliveryTimeFrame.estimatedThrough", to_utc(frame.get("estimatedThrough"), strict=False)),
+            ("estimatedDeliveryTimeFrame.estimatedFrom", to_utc(frame.get("estimatedFrom"), strict=False)),
+        ]
+        result.set_dates(estimates=estimates)
         pod = (shipment.get("details") or {}).get("proofOfDelivery") or {}
         if result.status == st.DELIVERED:
-            result.delivered_at = to_utc(pod.get("timestamp") or summary.get("timestamp"))
+            result.delivered_at = to_utc(pod.get("timestamp") or summary.get("timestamp"), strict=False)
         return result
 
     @staticmethod

@@ -1,6 +1,25 @@
-"""FedEx Track API v1 (``POST /track/v1/trackingnumbers``, up to 30 numbers a call, OAuth2 client credentials)."""
+"""FedEx Track API v1 (``POST /track/v1/trackingnumbers``, up to 30 numbers a call, OAuth2 client credentials).
 
+Delivery dates (vendor OpenAPI ``vendor_fedex_track_v1_openapi.json``, schema ``TrackResult``):
+
+- promise (``promised_at``): ``dateAndTimes[]`` type COMMITMENT, else ``standardTransitTimeWindow``
+  ("the standard committed window of time by which the package is expected to be delivered"),
+  its ``window.ends``;
+- latest estimate (``eta``): ``dateAndTimes[]`` type APPOINTMENT_DELIVERY (a delivery appointment made
+  with the recipient, which supersedes estimates), else ESTIMATED_DELIVERY, else
+  ``estimatedDeliveryTimeWindow`` ("may be periodically updated"), its ``window.ends`` (or ``begins``
+  when it gives no end). A parcel running late answers an empty estimate window and keeps the promise
+  only in ``standardTransitTimeWindow``: the estimate is then the promise (``TrackingResult.set_dates``).
+
+Times: scan ``date`` and most dates carry an offset. Without one (``TimeRange.begins`` in FedEx's own
+examples, ``dateAndTimes`` "2007-09-27T00:00:00") the value is local time: a scan's in the zone of its
+``scanLocation``, a delivery date's in the zone of the recipient's address, else at the offset FedEx
+gives for the window's other end, else taken as UTC (``timezones.zone_for`` decides what a place's zone is).
+"""
+
+import re
 import uuid
+from datetime import timedelta, timezone
 
 from . import status as st
 from .base import (
@@ -13,9 +32,11 @@ from .base import (
     TrackingEvent,
     TrackingResult,
     find_message,
+    normalize_tracking_number,
     to_utc,
 )
 from .registry import register
+from .timezones import zone_for
 
 
 def _codes(status, kind, *codes):
@@ -54,6 +75,7 @@ KEYWORDS = [
     ("refused", None, "delivery_failed"),
 ]
 _EXCEPTIONAL = (st.EXCEPTION, st.FAILED_ATTEMPT, st.RETURNING)
+_OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})$")
 
 
 @register
@@ -90,13 +112,15 @@ class FedexClient(BaseClient):
             raise CarrierError(kind, f"FedEx: {message} (HTTP 404)")
         try:
             complete = payload["output"]["completeTrackResults"]
-            by_number = {entry["trackingNumber"]: entry for entry in complete}
+            # FedEx may answer in its own spelling of a number: matched in normalized form.
+            by_number = {normalize_tracking_number(entry["trackingNumber"]): entry for entry in complete}
         except (LookupError, TypeError, AttributeError) as exc:
             raise CarrierError(ERROR_MALFORMED, "FedEx: the answer has no completeTrackResults") from exc
         results = []
         for number in numbers:
-            if number in by_number:
-                results.append(self._parse_entry(number, by_number[number], payload))
+            entry = by_number.get(normalize_tracking_number(number))
+            if entry is not None:
+                results.append(self._parse_entry(number, entry, payload))
         return results
 
     def _parse_entry(self, number, entry, payload):
@@ -109,7 +133,7 @@ class FedexClient(BaseClient):
             return self._parse_track(number, track, payload)
         except CarrierError as exc:
             return TrackingResult.failure(number, exc)
-        except (LookupError, TypeError, AttributeError, ValueError) as exc:
+        except (LookupError, TypeError, AttributeError, ValueError, ArithmeticError) as exc:
             error = CarrierError(ERROR_MALFORMED, f"FedEx: malformed result for {number} ({exc.__class__.__name__})")
             return TrackingResult.failure(number, error)
 
@@ -120,9 +144,10 @@ class FedexClient(BaseClient):
             texts = [scan.get("eventDescription"), scan.get("exceptionDescription")]
             status, kind = normalize(code, texts)
             description = " - ".join(filter(None, texts))
+            place = scan.get("scanLocation") or {}
             result.events.append(
                 TrackingEvent(
-                    occurred_at=to_utc(scan["date"]),
+                    occurred_at=to_utc(scan["date"], _zone(place)),
                     status=status,
                     raw_code="/".join(filter(None, [scan.get("eventType"), scan.get("exceptionCode")])),
                     description=description,
@@ -130,6 +155,7 @@ class FedexClient(BaseClient):
                     exception_kind=kind,
                 )
             )
+        result.events = [e for e in result.events if e.occurred_at]  # placeholder dates are no events
         result.events.sort(key=lambda e: e.occurred_at)
         # Back at the shipper: a delivery after a return to shipper is the return's end.
         returning = False
@@ -146,13 +172,39 @@ class FedexClient(BaseClient):
             result.raw_status = code
             if returning and result.status == st.DELIVERED:
                 result.status, result.exception_kind = st.RETURNED, "returned"
-        dates = {d.get("type"): d.get("dateTime") for d in track.get("dateAndTimes") or []}
-        window = ((track.get("estimatedDeliveryTimeWindow") or {}).get("window") or {}).get("ends")
-        if result.status not in (st.DELIVERED, st.RETURNED):
-            result.eta = to_utc(dates.get("ESTIMATED_DELIVERY") or window)
-        elif result.status == st.DELIVERED:
-            result.delivered_at = to_utc(dates.get("ACTUAL_DELIVERY"))
+        self._read_dates(result, track)
         return result
+
+    @staticmethod
+    def _read_dates(result, track):
+        """Promise, latest estimate and delivery date (see the module doc for the fields and their order)."""
+        zone = _zone(
+            (track.get("recipientInformation") or {}).get("address")
+            or track.get("lastUpdatedDestinationAddress")
+            or ((track.get("destinationLocation") or {}).get("locationContactAndAddress") or {}).get("address")
+        )
+        dates = {d.get("type"): d.get("dateTime") for d in track.get("dateAndTimes") or [] if isinstance(d, dict)}
+
+        def date_of(kind):
+            return (f"dateAndTimes[{kind}]", to_utc(dates.get(kind), zone, strict=False))
+
+        def window_of(name):
+            window = (track.get(name) or {}).get("window") or {}
+            ends, begins = window.get("ends"), window.get("begins")
+            # A naive end takes the offset FedEx gives for the other end, when the place is unknown.
+            local = zone or _offset_zone(begins if ends else None)
+            if ends:
+                return (f"{name}.window.ends", to_utc(ends, local, strict=False))
+            return (f"{name}.window.begins", to_utc(begins, local, strict=False))
+
+        promises = [date_of("COMMITMENT"), window_of("standardTransitTimeWindow")]
+        estimates = [date_of("APPOINTMENT_DELIVERY"), date_of("ESTIMATED_DELIVERY")]
+        estimates.append(window_of("estimatedDeliveryTimeWindow"))
+        result.set_dates(promises, estimates)
+        if result.status in (st.DELIVERED, st.RETURNED):
+            result.eta, result.eta_source = None, ""  # arrived: no estimate any more, the promise stays
+        if result.status == st.DELIVERED:
+            result.delivered_at = to_utc(dates.get("ACTUAL_DELIVERY"), zone, strict=False)
 
 
 def normalize(code, texts):
@@ -173,6 +225,21 @@ def number_error(number, error):
     if "NOTFOUND" in code or "INVALID" in code:
         return CarrierError(ERROR_NOT_FOUND, f"FedEx: {message} ({number})")
     return CarrierError(ERROR_CARRIER_DOWN, f"FedEx: {message} [{code}] ({number})")
+
+
+def _zone(address):
+    address = address or {}
+    return zone_for(address.get("countryCode"), address.get("stateOrProvinceCode"))
+
+
+def _offset_zone(value):
+    """A fixed zone from the offset of a FedEx timestamp ("...-06:00"), or None."""
+    match = _OFFSET.search(str(value or ""))
+    if not match or len(str(value)) <= 19:
+        return None
+    sign, hours, minutes = match.groups()
+    delta = timedelta(hours=int(hours), minutes=int(minutes))
+    return timezone(-delta if sign == "-" else delta)
 
 
 def _location(location):

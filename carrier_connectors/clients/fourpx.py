@@ -7,7 +7,11 @@ secret; ``sign`` is the MD5 of that text as 32 *lowercase* hex digits. ``timesta
 Answers are HTTP 200 with ``result`` "1" (success, ``data.trackingList[]``) or "0" (``msg`` and
 ``errors[]`` with ``error_code``/``error_msg``). 4PX publishes no stable list of gateway error codes, so
 refusals are classified from their text. ``occurDatetime`` is local time: in the event's ``timeZone``
-("UTC+02:00") when 4PX gives one, China time (UTC+8) otherwise.
+("UTC+02:00") when 4PX gives one, China time (UTC+8) otherwise (4PX's platform time).
+
+Delivery dates: ``tr.order.tracking.get`` documents none (``data`` has ``deliveryOrderNo``,
+``destinationCountry``, ``serverName``, ``serverNum`` and ``trackingList``): ``promised_at`` and ``eta``
+stay None.
 """
 
 import hashlib
@@ -29,6 +33,7 @@ from .base import (
     CarrierError,
     TrackingEvent,
     TrackingResult,
+    is_placeholder,
 )
 from .registry import register
 
@@ -115,7 +120,7 @@ def local_to_utc(value, zone=None):
     if match:
         sign, hours, minutes = match.groups()
         offset = timedelta(hours=int(hours), minutes=int(minutes or 0)) * (-1 if sign == "-" else 1)
-    return local - offset
+    return None if is_placeholder(local) else local - offset
 
 
 def normalize(code, content, location=""):

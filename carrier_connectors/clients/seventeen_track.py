@@ -4,6 +4,16 @@
 ``data.rejected`` with -18019902 and is registered, then asked again, within the same ``track()`` call.
 Webhook pushes (``TRACKING_UPDATED``) carry the same ``track_info`` as polling and are signed with header
 ``sign`` = sha256 hex of ``body + "/" + key``.
+
+Delivery dates: ``track_info.time_metrics.estimated_delivery_date`` (``source``: "Official" for the
+carrier's, "17TRACK" for 17TRACK's own; ``from``/``to``: the estimated window, ISO 8601) is the only date
+17TRACK gives: the latest estimate, its ``to``, else its ``from``. 17TRACK keeps no first promise, so
+``promised_at`` stays None (callers keep the first estimate they saw if they need the original one).
+
+Times: events carry ``time_iso`` (local time with offset) and ``time_utc``; an event with only
+``time_raw`` (the carrier's text) is read at ``time_raw.timezone``, else in the zone of the event's
+``address`` (country and state, ``timezones.zone_for``), else taken as UTC. An estimate without offset
+is read in the zone of ``shipping_info.recipient_address``, else taken as UTC.
 """
 
 import hashlib
@@ -25,6 +35,7 @@ from .base import (
     to_utc,
 )
 from .registry import register
+from .timezones import zone_for
 
 API = "/track/v2.2"
 ALREADY_REGISTERED = -18019901
@@ -104,13 +115,19 @@ def normalize(status="", sub_status="", text=""):
     return found, kind
 
 
+def _zone(address):
+    address = address if isinstance(address, dict) else {}
+    return zone_for(address.get("country"), address.get("state"))
+
+
 def _event_time(event):
     if event.get("time_iso") or event.get("time_utc"):
         return to_utc(event.get("time_iso") or event.get("time_utc"))
     raw = event.get("time_raw") or {}
     if not raw.get("date"):
         return None
-    return to_utc(f"{raw['date']}T{raw.get('time') or '00:00:00'}{raw.get('timezone') or ''}")
+    text = f"{raw['date']}T{raw.get('time') or '00:00:00'}{raw.get('timezone') or ''}"
+    return to_utc(text, _zone(event.get("address")))
 
 
 def parse_track_info(number, item):
@@ -143,11 +160,15 @@ def parse_track_info(number, item):
         result.status, result.exception_kind = normalize(latest["status"], latest.get("sub_status"), last_text)
         result.raw_status = latest.get("sub_status") or latest["status"]
     estimate = (info.get("time_metrics") or {}).get("estimated_delivery_date") or {}
-    result.eta = to_utc(estimate.get("to") or estimate.get("from"))
+    zone = _zone((info.get("shipping_info") or {}).get("recipient_address"))
+    path = "time_metrics.estimated_delivery_date"
+    result.set_dates(
+        estimates=[(f"{path}.{key}", to_utc(estimate.get(key), zone, strict=False)) for key in ("to", "from")]
+    )
     if result.status == st.DELIVERED:
         milestones = {m.get("key_stage"): m for m in info.get("milestone") or []}
         delivered = milestones.get("Delivered") or {}
-        result.delivered_at = to_utc(delivered.get("time_iso") or delivered.get("time_utc"))
+        result.delivered_at = to_utc(delivered.get("time_iso") or delivered.get("time_utc"), strict=False)
     return result
 
 

@@ -6,7 +6,12 @@ taken as raw bytes and the text encoded as UTF-8. SF's reference implementation 
 except that Java keeps ``*`` and encodes ``~``, so ``sf_digest`` does exactly that.
 
 The gateway answers HTTP 200 with ``apiResultCode`` (A1000 = success); ``apiResultData`` is a JSON *string*
-holding ``success``/``errorCode``/``msgData.routeResps[].routes[]``. Route times are China time (UTC+8).
+holding ``success``/``errorCode``/``msgData.routeResps[].routes[]``. Route times are China time (UTC+8):
+SF documents ``acceptTime`` as Beijing time, whatever the place, so no zone is looked up.
+
+Delivery dates: the route query documents none (a route is ``acceptTime``, ``acceptAddress``, ``remark``,
+``opCode``); SF's promised times come from other services this client does not call, so ``promised_at``
+and ``eta`` stay None.
 """
 
 import base64
@@ -30,6 +35,8 @@ from .base import (
     CarrierError,
     TrackingEvent,
     TrackingResult,
+    is_placeholder,
+    normalize_tracking_number,
 )
 from .registry import register
 
@@ -115,11 +122,12 @@ def sf_digest(msg_data, timestamp, checkword):
 
 
 def china_time_to_utc(value):
-    """SF's "YYYY-MM-DD HH:MM:SS" China time (UTC+8) as a naive UTC datetime."""
+    """SF's "YYYY-MM-DD HH:MM:SS" China time (UTC+8) as a naive UTC datetime; None for a placeholder."""
     try:
-        return datetime.strptime(str(value).strip(), "%Y-%m-%d %H:%M:%S") - CHINA_OFFSET
+        local = datetime.strptime(str(value).strip(), "%Y-%m-%d %H:%M:%S")
     except ValueError as exc:
         raise CarrierError(ERROR_MALFORMED, f"SF Express: unreadable route time {value!r}") from exc
+    return None if is_placeholder(local) else local - CHINA_OFFSET
 
 
 def normalize(op_code, remark):
@@ -153,10 +161,11 @@ class SfExpressClient(BaseClient):
 
     def _track_batch(self, numbers):
         route_resps, raw = self._with_body_retries(lambda: self._query_routes(numbers))
-        by_number = {str(resp.get("mailNo")): resp for resp in route_resps}
+        # Matched in normalized form: SF may answer a waybill in its own spelling.
+        by_number = {normalize_tracking_number(str(resp.get("mailNo"))): resp for resp in route_resps}
         results = []
         for number in numbers:
-            resp = by_number.get(number)
+            resp = by_number.get(normalize_tracking_number(number))
             if not resp or not resp.get("routes"):
                 error = CarrierError(
                     ERROR_NOT_FOUND,

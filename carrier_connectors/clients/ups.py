@@ -1,8 +1,25 @@
-"""UPS Track API v1 (``GET /api/track/v1/details/{number}``, OAuth2 client credentials with HTTP Basic)."""
+"""UPS Track API v1 (``GET /api/track/v1/details/{number}``, OAuth2 client credentials with HTTP Basic).
+
+Delivery dates (vendor OpenAPI ``vendor_ups_tracking_openapi.yaml``, schemas ``DeliveryDate`` and
+``DeliveryTime``): ``deliveryDate[]`` type SDD "Scheduled Delivery Date" is the promise, RDD "Rescheduled
+Delivery Date" the moved estimate (the estimate is the SDD while UPS has not rescheduled), DEL the
+delivered date; dates are ``YYYYMMDD``. ``deliveryTime.endTime`` ("the end time of a window or the
+committed time or the delivered time", HHMMSS) belongs to the current date: types EOD, CMT, EDW, CDW,
+IDW to the estimate, DEL to the delivery. Placeholders ("00010101", "00000000", the schema's "string")
+are no date.
+
+Times: activity ``date``/``time`` are local to the activity's location (UPS: "The date of the activity",
+with ``gmtDate``/``gmtTime``/``gmtOffset`` for GMT). Read in this order: gmtDate+gmtTime (UTC); local time
+at ``gmtOffset``; local time in the zone of the activity's address (``timezones.zone_for``: a single-zone
+country, or a US/CA/AU/BR/MX state); else taken as UTC. Delivery dates and times are local to the
+destination: the zone of the DESTINATION ``packageAddress``, else the latest activity's ``gmtOffset``,
+else UTC.
+"""
 
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from urllib.parse import quote
 
 from . import status as st
 from .base import (
@@ -12,8 +29,11 @@ from .base import (
     CarrierError,
     TrackingEvent,
     TrackingResult,
+    is_placeholder,
+    normalize_tracking_number,
 )
 from .registry import register
+from .timezones import zone_for
 
 # Activity status.type (vendor table "Package Activity Types"); "P" pickup and "RS" returned to
 # shipper also occur in answers.
@@ -109,7 +129,9 @@ class UpsClient(BaseClient):
 
     def _track_batch(self, numbers):
         (number,) = numbers
-        response = self._request("GET", f"/api/track/v1/details/{number}", params={"locale": "en_US"})
+        # Escaped: a "/", "?" or "#" in a number must not change the URL it is sent to.
+        path = f"/api/track/v1/details/{quote(number, safe='')}"
+        response = self._request("GET", path, params={"locale": "en_US"})
         payload = self._json(response)
         if response.status_code == 404:
             _code, message = _first_error(payload)
@@ -117,7 +139,7 @@ class UpsClient(BaseClient):
         try:
             return [self._parse_payload(number, payload)]
         except (LookupError, TypeError, AttributeError, ValueError) as exc:
-            raise CarrierError(ERROR_MALFORMED, f"UPS: malformed tracking answer ({exc})") from exc
+            raise CarrierError(ERROR_MALFORMED, f"UPS: malformed tracking answer ({exc.__class__.__name__})") from exc
 
     def _parse_payload(self, number, payload):
         shipment = payload["trackResponse"]["shipment"][0]
@@ -127,7 +149,9 @@ class UpsClient(BaseClient):
             text = "; ".join(f"{w.get('code')} {w.get('message')}" for w in warnings) or "no package"
             kind = ERROR_NOT_FOUND if any(w.get("code") in _NOT_FOUND_CODES for w in warnings) else ERROR_MALFORMED
             raise CarrierError(kind, f"UPS: {text} ({number})")
-        package = next((p for p in packages if p.get("trackingNumber") == number), packages[0])
+        wanted = normalize_tracking_number(number)
+        matching = (p for p in packages if normalize_tracking_number(p.get("trackingNumber")) == wanted)
+        package = next(matching, packages[0])
         return self._parse_package(number, package, payload)
 
     def _parse_package(self, number, package, payload):
@@ -146,24 +170,40 @@ class UpsClient(BaseClient):
                     exception_kind=kind,
                 )
             )
-        result.events.sort(key=lambda e: e.occurred_at)
+        result.events = sorted((e for e in result.events if e.occurred_at), key=lambda e: e.occurred_at)
         current = package.get("currentStatus") or {}
         if current:
             result.status, result.exception_kind = normalize(current)
             result.raw_status = raw_code(current)
+        self._read_dates(result, package, offset)
+        return result
+
+    @staticmethod
+    def _read_dates(result, package, offset):
+        """Promise, latest estimate and delivery date (see the module doc)."""
         dates = {d.get("type"): d.get("date") for d in package.get("deliveryDate") or [] if isinstance(d, dict)}
         times = package.get("deliveryTime") or {}
-        # The latest activity's offset is the best guess for the local time of delivery dates.
-        if result.status not in (st.DELIVERED, st.RETURNED):
-            planned = dates.get("RDD") or dates.get("SDD")
-            end = times.get("endTime") if times.get("type") in ("EOD", "CMT", "EDW", "CDW", "IDW") else None
-            result.eta = local_to_utc(planned, end, offset) if _is_date(planned) else None
-        elif result.status == st.DELIVERED:
+        addresses = package.get("packageAddress") or []
+        destination = next((a.get("address") or {} for a in addresses if "DESTINATION" in str(a.get("type"))), {})
+        zone = zone_for(destination.get("countryCode") or destination.get("country"), destination.get("stateProvince"))
+        zone = zone or _fixed_zone(offset)
+        # deliveryTime belongs to the current date: the rescheduled one when there is one.
+        estimate_time = times.get("type") if times.get("type") in ("EOD", "CMT", "EDW", "CDW", "IDW") else None
+        latest = "RDD" if delivery_date(dates.get("RDD"), None, zone) else "SDD"
+
+        def read(kind, with_time):
+            end = times.get("endTime") if with_time and estimate_time else None
+            source = f"deliveryDate[{kind}]" + (f"+deliveryTime[{estimate_time}]" if end else "")
+            return (source, delivery_date(dates.get(kind), end, zone))
+
+        promise = read("SDD", with_time=latest == "SDD")
+        result.set_dates([promise], [read("RDD", with_time=True)] if latest == "RDD" else [])
+        if result.status in (st.DELIVERED, st.RETURNED):
+            result.eta, result.eta_source = None, ""  # arrived: no estimate any more, the promise stays
+        if result.status == st.DELIVERED:
             delivered = [e.occurred_at for e in result.events if e.status == st.DELIVERED]
             end = times.get("endTime") if times.get("type") == "DEL" else None
-            fallback = local_to_utc(dates.get("DEL"), end, offset) if _is_date(dates.get("DEL")) else None
-            result.delivered_at = delivered[-1] if delivered else fallback
-        return result
+            result.delivered_at = delivered[-1] if delivered else delivery_date(dates.get("DEL"), end, zone)
 
 
 def normalize(status):
@@ -187,21 +227,48 @@ def raw_code(status):
 
 
 def activity_time(activity):
-    """UTC time of an activity: gmtDate+gmtTime, else local date+time shifted by gmtOffset."""
+    """UTC time of an activity (None for a placeholder date): gmtDate+gmtTime, else the local date+time
+    at gmtOffset, else in the zone of the activity's address, else taken as UTC."""
     if activity.get("gmtDate") and activity.get("gmtTime"):
-        return _parse(activity["gmtDate"], activity["gmtTime"])
-    return local_to_utc(activity.get("date"), activity.get("time"), activity.get("gmtOffset"))
+        return _to_utc(_parse(activity["gmtDate"], activity["gmtTime"]), timezone.utc)
+    address = (activity.get("location") or {}).get("address") or {}
+    zone = _fixed_zone(activity.get("gmtOffset")) or zone_for(
+        address.get("countryCode") or address.get("country"), address.get("stateProvince")
+    )
+    return _to_utc(_parse(activity.get("date"), activity.get("time") or "000000"), zone)
 
 
-def local_to_utc(date, time, offset):
-    """YYYYMMDD + HHMMSS at a '-05:00' offset → naive UTC; no offset: taken as UTC."""
-    parsed = _parse(date, time or "000000")
+def delivery_date(date, time, zone):
+    """A delivery date (``YYYYMMDD``, optional HHMMSS) as naive UTC; None for a placeholder or an
+    unreadable value (an estimate never costs the parcel its events). A date without time is that
+    calendar day, not shifted."""
+    if not (date and len(date) == 8 and date.isdigit()) or date.strip("0") == "":
+        return None
+    try:
+        parsed = _parse(date, time or "000000")
+    except CarrierError:
+        return None
+    return _to_utc(parsed, zone if time else None)
+
+
+def _fixed_zone(offset):
     match = _OFFSET.match((offset or "").strip())
-    if match:
-        sign, hours, minutes = match.groups()
-        delta = timedelta(hours=int(hours), minutes=int(minutes))
-        parsed -= -delta if sign == "-" else delta
-    return parsed
+    if not match:
+        return None
+    sign, hours, minutes = match.groups()
+    delta = timedelta(hours=int(hours), minutes=int(minutes))
+    return timezone(-delta if sign == "-" else delta)
+
+
+def _to_utc(parsed, zone):
+    if is_placeholder(parsed):
+        return None
+    if zone is None:
+        return parsed
+    try:
+        return parsed.replace(tzinfo=zone).astimezone(timezone.utc).replace(tzinfo=None)
+    except OverflowError:
+        return None
 
 
 def _parse(date, time):
@@ -209,10 +276,6 @@ def _parse(date, time):
         return datetime.strptime(f"{date}{str(time).zfill(6)}", "%Y%m%d%H%M%S")
     except (TypeError, ValueError) as exc:
         raise CarrierError(ERROR_MALFORMED, f"UPS: unreadable date {date!r} {time!r}") from exc
-
-
-def _is_date(value):
-    return bool(value) and len(value) == 8 and value.isdigit()
 
 
 def _location(location):

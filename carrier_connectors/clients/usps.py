@@ -1,7 +1,25 @@
-"""USPS Tracking API v3 (``GET /tracking/v3/tracking/{number}?expand=DETAIL``, OAuth2 client credentials)."""
+"""USPS Tracking API v3 (``GET /tracking/v3/tracking/{number}?expand=DETAIL``, OAuth2 client credentials).
+
+Delivery dates (vendor OpenAPI ``vendor_usps_tracking_openapi_v3.yaml``, schema ``TrackingDetails``; the
+same names inside ``deliveryDateExpectation`` in the newer v3r2 answers are read too):
+
+- promise: ``guaranteedDeliveryTimeStamp`` ("Guaranteed Delivery Date", Global Express), else
+  ``expectedDeliveryTimeStamp`` ("The expected delivery date", set from the service standard), else
+  ``expectedDeliveryDate`` with ``expectedDeliveryTime`` (the ``TrackingSummary`` names);
+- latest estimate: ``predictedDeliveryDate`` with ``predictedDeliveryWindowEndTime`` (USPS's predicted
+  delivery and its window, updated as the parcel moves), else the deprecated
+  ``predictedDeliveryTimeStamp``; without a prediction the estimate is the promise.
+
+Times: ``GMTTimestamp`` is UTC; ``eventTimestamp`` is local ("the offset of the local time of the event
+from GMT" is ``GMTOffset``): used at ``GMTOffset``, else in the zone of the event's place (``eventState``
+with ``eventCountry``, a US state when no country is given, as USPS leaves it empty for domestic
+events; see ``timezones.zone_for``), else taken as UTC. Delivery dates without offset are local to the
+destination (``destinationState``/``destinationCountryCode``), else taken as UTC.
+"""
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from urllib.parse import quote
 
 from . import status as st
 from .base import (
@@ -14,6 +32,7 @@ from .base import (
     to_utc,
 )
 from .registry import register
+from .timezones import zone_for
 
 # The summary's statusCategory (USPS.com's progress bar), lower-cased, hyphens as spaces.
 CATEGORIES = {
@@ -80,6 +99,7 @@ KEYWORDS = [
     ("refused", st.EXCEPTION, "delivery_failed"),
 ]
 _OFFSET = re.compile(r"^([+-])(\d{1,2}):?(\d{2})$")
+_CLOCK = re.compile(r"^(\d{1,2}):?(\d{2})(?::?(\d{2}))?\s*([ap]\.?m\.?)?$", re.IGNORECASE)
 
 
 @register
@@ -112,7 +132,9 @@ class UspsClient(BaseClient):
 
     def _track_batch(self, numbers):
         (number,) = numbers
-        response = self._request("GET", f"/tracking/v3/tracking/{number}", params={"expand": "DETAIL"})
+        # Escaped: a "/", "?" or "#" in a number must not change the URL it is sent to.
+        path = f"/tracking/v3/tracking/{quote(number, safe='')}"
+        response = self._request("GET", path, params={"expand": "DETAIL"})
         payload = self._json(response)
         error = payload.get("error") if isinstance(payload, dict) else None
         if response.status_code == 404 or error:
@@ -141,17 +163,35 @@ class UspsClient(BaseClient):
                     exception_kind=kind,
                 )
             )
-        result.events.sort(key=lambda e: e.occurred_at)
+        result.events = sorted((e for e in result.events if e.occurred_at), key=lambda e: e.occurred_at)
         latest = result.events[-1] if result.events else None
         result.status, result.exception_kind = self._summary(payload, latest)
         result.raw_status = payload.get("statusCategory") or (latest.raw_code if latest else "")
-        result.eta = to_utc(
-            payload.get("expectedDeliveryTimeStamp")
-            or payload.get("guaranteedDeliveryTimeStamp")
-            or payload.get("predictedDeliveryDate")
-            or payload.get("expectedDeliveryDate")
-        )
+        self._read_dates(result, payload)
         return result
+
+    @staticmethod
+    def _read_dates(result, payload):
+        """Promise and latest estimate (see the module doc for the fields and their order)."""
+        country = payload.get("destinationCountryCode") or ("US" if payload.get("destinationState") else "")
+        zone = zone_for(country, payload.get("destinationState"))
+        promises, estimates = [], []
+        nested = payload.get("deliveryDateExpectation")
+        for prefix, fields in (("deliveryDateExpectation.", nested if isinstance(nested, dict) else {}), ("", payload)):
+
+            def stamp(name, fields=fields, prefix=prefix):
+                return (prefix + name, to_utc(fields.get(name), zone, strict=False))
+
+            def day(name, clock=None, fields=fields, prefix=prefix):
+                return (prefix + name, day_and_time(fields.get(name), fields.get(clock), zone))
+
+            promises += [stamp("guaranteedDeliveryTimeStamp"), stamp("expectedDeliveryTimeStamp")]
+            promises += [day("guaranteedDeliveryDate"), day("expectedDeliveryDate", "expectedDeliveryTime")]
+            estimates += [day("predictedDeliveryDate", "predictedDeliveryWindowEndTime")]
+            estimates += [stamp("predictedDeliveryTimeStamp")]
+        result.set_dates(promises, estimates)
+        if result.status in (st.DELIVERED, st.RETURNED):
+            result.eta, result.eta_source = None, ""  # arrived: no estimate any more, the promise stays
 
     @staticmethod
     def _summary(payload, latest):
@@ -181,13 +221,39 @@ def normalize(code, text):
 
 
 def event_time(event):
-    """UTC time of an event: GMTTimestamp, else the local eventTimestamp shifted by GMTOffset."""
+    """UTC time of an event (None for a placeholder date): GMTTimestamp, else the local eventTimestamp
+    at GMTOffset, else in the zone of the event's place, else taken as UTC."""
     if event.get("GMTTimestamp"):
         return to_utc(event["GMTTimestamp"])
-    local = to_utc(event.get("eventTimestamp"))
-    if local is None:
+    if not event.get("eventTimestamp"):
         raise CarrierError(ERROR_MALFORMED, "USPS: tracking event without date")
-    return local - offset_delta(event.get("GMTOffset"))
+    if _OFFSET.match((event.get("GMTOffset") or "").strip()):
+        local = to_utc(event["eventTimestamp"])
+        return local - offset_delta(event["GMTOffset"]) if local else None
+    country = event.get("eventCountry") or ("US" if event.get("eventState") else "")
+    return to_utc(event["eventTimestamp"], zone_for(country, event.get("eventState")))
+
+
+def day_and_time(day, clock, zone):
+    """A USPS date ("2019-08-24") with an optional local time of day ("18:00:00", "6:00 pm") as naive
+    UTC; the date alone stays that calendar day. None when missing, a placeholder or unreadable."""
+    date_only = to_utc(str(day)[:10], strict=False) if day else None
+    parsed = _clock(clock)
+    if date_only is None or parsed is None:
+        return date_only
+    return to_utc(datetime.combine(date_only.date(), parsed), zone, strict=False)
+
+
+def _clock(text):
+    match = _CLOCK.match(str(text or "").strip())
+    if not match:
+        return None
+    hours, minutes, seconds, meridiem = match.groups()
+    hours = int(hours) % 12 + (12 if meridiem and meridiem.lower().startswith("p") else 0) if meridiem else int(hours)
+    try:
+        return time(hours, int(minutes), int(seconds or 0))
+    except ValueError:
+        return None
 
 
 def offset_delta(offset):

@@ -3,7 +3,10 @@
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import parse_qs
+
+from . import scenarios as sc
 
 ROUTES = []
 
@@ -65,3 +68,23 @@ def route(provider, method, path):
         return func
 
     return decorator
+
+
+@lru_cache(maxsize=1)
+def _huge_body():
+    # Valid JSON, so only a size cap can stop a client from reading it all.
+    return json.dumps({"padding": "x" * sc.HUGE_BODY_BYTES}).encode()
+
+
+def generic_fault(fault):
+    """The answer to a fault every provider gives the same way (sc.GENERIC_FAULTS), or None."""
+    if fault == sc.BAD_JSON:
+        return Response(200, '{"status": "ok", "data": [{"number": "')
+    if fault == sc.HTML_BODY:
+        page = "<!DOCTYPE html><html><head><title>503</title></head><body>Service maintenance</body></html>"
+        return Response(200, page, content_type="text/html; charset=utf-8")
+    if fault == sc.EMPTY_BODY:
+        return Response(200, b"")
+    if fault == sc.HUGE_BODY:
+        return Response(200, _huge_body())
+    return None

@@ -43,6 +43,9 @@ class SandboxState:
         self.anchors = {}
         # Provider modules' own state (the stores' orders, packages and buyer claims), emptied by reset().
         self.extra = {}
+        # Tracking numbers as read from URL paths (UPS, USPS), decoded: tests check the client escaped them.
+        self.path_numbers = []
+        self.revoked_for = set()
 
     def set_scenario(self, number, scenario):
         if scenario not in scenarios.SCENARIOS:
@@ -58,6 +61,8 @@ class SandboxState:
             self.requests.clear()
             self.issued_tokens.clear()
             self.extra.clear()
+            self.path_numbers.clear()
+            self.revoked_for.clear()
 
     def scenario(self, number):
         with self.lock:
@@ -74,6 +79,8 @@ class SandboxState:
         for number in numbers:
             scenario = self.scenario(number)
             if scenario in (scenarios.RATE_LIMITED, scenarios.SERVER_ERROR, scenarios.TIMEOUT, scenarios.MALFORMED):
+                return scenario
+            if scenario in scenarios.GENERIC_FAULTS:
                 return scenario
             if scenario == scenarios.FLAKY_429 and self.calls[number] == 1:
                 return scenarios.RATE_LIMITED
@@ -102,6 +109,23 @@ class SandboxState:
         token = (authorization or "").removeprefix("Bearer ").strip()
         with self.lock:
             return token in self.issued_tokens
+
+    def token_revoked(self, numbers, authorization):
+        """True once per ``token_expired`` number: its first call finds the token revoked (the carrier
+        expired it early), so the client must get a new one."""
+        token = (authorization or "").removeprefix("Bearer ").strip()
+        with self.lock:
+            for number in numbers:
+                pinned = self.pins.get(number) or scenarios.scenario_from_number(number)
+                if pinned == scenarios.TOKEN_EXPIRED and number not in self.revoked_for:
+                    self.revoked_for.add(number)
+                    self.issued_tokens.discard(token)
+                    return True
+        return False
+
+    def note_path_number(self, number):
+        with self.lock:
+            self.path_numbers.append(number)
 
     def wait_for_timeout(self):
         time.sleep(self.timeout_delay)

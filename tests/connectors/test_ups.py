@@ -46,7 +46,8 @@ def test_real_sample_parses_activity_codes_and_location():
     # type X (exception) with code SR and status 003: an exception the tables do not name further.
     assert (result.status, result.exception_kind, result.raw_status) == (st.EXCEPTION, "other", "X/SR/003")
     (event,) = result.events
-    assert event.occurred_at == datetime(2021, 2, 10, 7, 13, 56)  # no gmt fields: local taken as UTC
+    # No gmt fields: local time at the activity's place, Wayne NJ (EST, -05:00 in February).
+    assert event.occurred_at == datetime(2021, 2, 10, 12, 13, 56)
     assert event.raw_code == "X/SR/003"
     assert event.description == "Your package was released by the customs agency."
     assert event.location == "Wayne, NJ 07470, US"

@@ -5,6 +5,12 @@ A number is known to the account unless it contains ``UNREG`` (known once create
 not-found number (``POST`` refuses it: 4012 BAD_COURIER). Like AfterShip, the list only returns trackings
 created after ``created_at_min`` (default: 30 days ago); a tracking is created with its first event.
 Creations live on the sandbox state and survive ``reset()``: tests use distinct numbers.
+
+Delivery dates as the 2024-04 tracking object has them (AfterShip's SDK models for 2024-04 and later):
+``first_estimated_delivery`` (the original estimate: the promise), ``latest_estimated_delivery``
+(the latest), ``courier_estimated_delivery_date`` (the carrier's own) and ``expected_delivery``; all EDDs
+in the recipient's time zone, with or without offset. ``no_promise`` gives ``first_estimated_delivery``
+alone; ``zero_date`` the placeholder ``0001-01-01``.
 """
 
 import base64
@@ -17,10 +23,9 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 from .. import scenarios as sc
-from ..core import CREDENTIALS, Response, route
+from ..core import CREDENTIALS, Response, generic_fault, route
 
 API = "/tracking/2024-04"
-ZONES = {"CN": 8, "DE": 1, "NL": 1}
 ISO3 = {"CN": "CHN", "DE": "DEU", "NL": "NLD"}
 # Generic event -> (tag, subtag, subtag_message, checkpoint message)
 CHECKPOINTS = {
@@ -46,7 +51,7 @@ def _stamp(when):
 
 def _checkpoint(when, step):
     tag, subtag, subtag_message, message = CHECKPOINTS[step.code]
-    hours = ZONES.get(step.country, 0)
+    local, offset = sc.local_time(when, step.country)
     return {
         "slug": "4px",
         "city": step.city,
@@ -58,7 +63,7 @@ def _checkpoint(when, step):
         "tag": tag,
         "subtag": subtag,
         "subtag_message": subtag_message,
-        "checkpoint_time": f"{(when + timedelta(hours=hours)).isoformat()}+{hours:02d}:00",
+        "checkpoint_time": local.isoformat() + offset,
         "coordinates": [],
         "state": None,
         "zip": None,
@@ -66,14 +71,37 @@ def _checkpoint(when, step):
     }
 
 
+def _edd(when):
+    """An EDD object: the recipient's local time, without offset (one of the formats AfterShip documents)."""
+    local, _offset = sc.local_time(when, sc.DESTINATION_COUNTRY)
+    return {"type": "specific", "source": "Carrier EDD", "datetime": local.isoformat(), "datetime_max": None}
+
+
+def _delivery_dates(tracking):
+    if tracking is None or tracking.delivered:
+        return {}
+    if tracking.placeholder_dates:
+        zero = {"type": "specific", "source": "Carrier EDD", "datetime": sc.PLACEHOLDER_DATE}
+        return {"first_estimated_delivery": zero, "latest_estimated_delivery": dict(zero)}
+    fields = {}
+    if tracking.promised:
+        fields["first_estimated_delivery"] = _edd(tracking.promised)
+    if tracking.eta:
+        fields["latest_estimated_delivery"] = _edd(tracking.eta)
+        fields["courier_estimated_delivery_date"] = {
+            "estimated_delivery_date": tracking.eta.isoformat() + "+00:00",
+            "estimated_delivery_date_min": None,
+            "estimated_delivery_date_max": None,
+        }
+    return fields
+
+
 def tracking_object(number, tracking, created_at=None):
     """A 2024-04 tracking object; ``tracking`` None gives the Pending object of a fresh creation."""
-    checkpoints = [_checkpoint(when, step) for when, step in tracking.events] if tracking else []
-    last = checkpoints[-1] if checkpoints else None
+    checkpoints = [_checkpoint(when, step) for when, step in tracking.listed(newest_first=False)] if tracking else []
+    last = _checkpoint(*tracking.events[-1]) if tracking and tracking.events else None
     created = created_at or (tracking.events[0][0] if tracking else datetime.utcnow().replace(microsecond=0))
     delivered = tracking.events[-1][0] if tracking and tracking.delivered else None
-    eta = tracking.eta if tracking and tracking.eta and not delivered else None
-    latest_eta = {"type": "specific", "source": "Carrier EDD", "datetime": eta.date().isoformat()} if eta else None
     return {
         "id": uuid.uuid5(uuid.NAMESPACE_OID, number).hex[:24],
         "created_at": _stamp(created),
@@ -94,9 +122,13 @@ def tracking_object(number, tracking, created_at=None):
         "checkpoints": checkpoints,
         "return_to_sender": bool(last and last["subtag"] in ("Exception_010", "Exception_011")),
         "aftership_estimated_delivery_date": None,
-        "first_estimated_delivery": latest_eta,
-        "latest_estimated_delivery": latest_eta,
+        "first_estimated_delivery": None,
+        "latest_estimated_delivery": None,
+        "courier_estimated_delivery_date": None,
         "courier_tracking_link": f"https://track.4px.com/#/result/0/{number}",
+        "destination_state": None,
+        "destination_city": "Amsterdam",
+        **_delivery_dates(tracking),
     }
 
 
@@ -130,7 +162,7 @@ def _guard(request, state, numbers):
         state.wait_for_timeout()
     if fault == sc.MALFORMED:
         return Response(200, "<html><body>Service Unavailable</body></html>", content_type="text/html")
-    return None
+    return generic_fault(fault)
 
 
 @route("aftership", "GET", rf"{API}/trackings")

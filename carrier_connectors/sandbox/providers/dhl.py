@@ -1,7 +1,13 @@
-"""DHL Shipment Tracking - Unified API, as in ``shared/carrier-samples/dhl``."""
+"""DHL Shipment Tracking - Unified API, as in ``shared/carrier-samples/dhl``.
+
+Delivery dates as the karrio DHL schema (``karrio_dhl_unified_tracking_schema.json``) has them:
+``estimatedTimeOfDelivery`` and ``estimatedDeliveryTimeFrame`` (``estimatedFrom``/``estimatedThrough``).
+DHL publishes no promise separate from its estimate, so only the latest estimate is rendered;
+``no_promise`` gives the time frame alone, ``zero_date`` the placeholder ``0001-01-01``.
+"""
 
 from .. import scenarios as sc
-from ..core import CREDENTIALS, Response, route
+from ..core import CREDENTIALS, Response, generic_fault, route
 
 # Generic event → (statusCode, status, description)
 EVENTS = {
@@ -50,6 +56,23 @@ def _event(when, step, with_offset):
     }
 
 
+def _delivery_dates(tracking):
+    if tracking.placeholder_dates:
+        return {"estimatedTimeOfDelivery": f"{sc.PLACEHOLDER_DATE}T00:00:00+01:00"}
+    estimate = tracking.eta or tracking.promised
+    if not estimate:
+        return {}
+    start = estimate.replace(hour=8)
+    frame = {"estimatedFrom": start.isoformat() + "Z", "estimatedThrough": estimate.isoformat() + "Z"}
+    if tracking.scenario in sc.NO_ESTIMATE:
+        return {"estimatedDeliveryTimeFrame": frame}
+    return {
+        "estimatedTimeOfDelivery": estimate.isoformat() + "Z",
+        "estimatedDeliveryTimeFrame": frame,
+        "estimatedTimeOfDeliveryRemark": "By End of Day",
+    }
+
+
 @route("dhl", "GET", r"/track/shipments")
 def track_shipments(request, state):
     number = request.arg("trackingNumber", "")
@@ -69,10 +92,12 @@ def track_shipments(request, state):
         state.wait_for_timeout()
     if fault == sc.MALFORMED:
         return Response(200, "<html><body>Service temporarily unavailable</body></html>", content_type="text/html")
+    if fault in sc.GENERIC_FAULTS:
+        return generic_fault(fault)
     tracking = state.tracking(number)
     if tracking is None:
         return _problem(404, "No result found", "No shipment with given tracking number found.", number)
-    events = [_event(when, step, False) for when, step in reversed(tracking.events)]
+    events = [_event(when, step, False) for when, step in tracking.listed()]
     summary = dict(events[0], timestamp=events[0]["timestamp"] + "Z")
     shipment = {
         "id": number,
@@ -83,8 +108,8 @@ def track_shipments(request, state):
         "details": {"product": {"productName": "EXPRESS WORLDWIDE"}, "totalNumberOfPieces": 1},
         "events": events,
     }
-    if tracking.eta and not tracking.delivered:
-        shipment["estimatedTimeOfDelivery"] = tracking.eta.isoformat() + "Z"
+    if not tracking.delivered:
+        shipment.update(_delivery_dates(tracking))
     if tracking.delivered:
         shipment["details"]["proofOfDelivery"] = {
             "timestamp": summary["timestamp"],

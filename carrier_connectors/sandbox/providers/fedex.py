@@ -1,10 +1,16 @@
-"""FedEx Track API v1 and OAuth2, as in ``shared/carrier-samples/fedex``."""
+"""FedEx Track API v1 and OAuth2, as in ``shared/carrier-samples/fedex``.
+
+Delivery dates as the Track API documents them (vendor OpenAPI ``TrackResult``): the promise in
+``standardTransitTimeWindow`` ("the standard committed window") and ``dateAndTimes`` COMMITMENT, the
+latest estimate in ``estimatedDeliveryTimeWindow`` ("may be periodically updated") and ``dateAndTimes``
+ESTIMATED_DELIVERY. ``no_promise`` answers like FedEx does for a late parcel: an estimate window
+without dates and the promise only in ``standardTransitTimeWindow``.
+"""
 
 import uuid
-from datetime import timedelta
 
 from .. import scenarios as sc
-from ..core import CREDENTIALS, Response, route
+from ..core import CREDENTIALS, Response, generic_fault, route
 
 # Generic event → (eventType, derivedStatusCode, eventDescription, exceptionCode, exceptionDescription).
 # Codes from the vendor "Tracking Status Codes" table; exception texts are illustrative.
@@ -23,8 +29,8 @@ EVENTS = {
     sc.RETURNING: ("RS", "RS", "Return to shipper", "", ""),
     sc.RETURNED: ("DL", "DL", "Delivered", "", ""),
 }
-OFFSETS = {"CN": 8, "DE": 1, "NL": 1}
 MAX_NUMBERS = 30
+PLACEHOLDER = f"{sc.PLACEHOLDER_DATE}T00:00:00+05:00"
 
 
 def _errors(status, code, message, headers=None):
@@ -49,9 +55,29 @@ def token(request, state):
 
 
 def _stamp(when, country):
-    hours = OFFSETS.get(country, 0)
-    local = when + timedelta(hours=hours)
-    return local.isoformat() + f"{'+' if hours >= 0 else '-'}{abs(hours):02d}:00"
+    local, offset = sc.local_time(when, country)
+    return local.isoformat() + offset
+
+
+def _delivery_dates(found):
+    """(dateAndTimes entries, estimatedDeliveryTimeWindow, standardTransitTimeWindow) of a parcel on its way."""
+    dest = sc.DESTINATION_COUNTRY
+    if found.placeholder_dates:
+        window = {"window": {"begins": PLACEHOLDER, "ends": PLACEHOLDER}, "type": "ESTIMATED_DELIVERY"}
+        return [{"type": "ESTIMATED_DELIVERY", "dateTime": PLACEHOLDER}], window, dict(window)
+    dates, estimate, standard = [], {"window": {}}, {"window": {}}
+    if found.promised:
+        standard = {"description": "Standard transit", "window": {"ends": _stamp(found.promised, dest)}}
+        if found.scenario == "late":
+            dates.append({"type": "COMMITMENT", "dateTime": _stamp(found.promised, dest)})
+    if found.eta:
+        begins = found.eta.replace(hour=8)
+        estimate = {
+            "window": {"begins": _stamp(begins, dest), "ends": _stamp(found.eta, dest)},
+            "type": "ESTIMATED_DELIVERY",
+        }
+        dates.append({"type": "ESTIMATED_DELIVERY", "dateTime": _stamp(found.eta, dest)})
+    return dates, estimate, standard
 
 
 def _scan(when, step):
@@ -69,7 +95,7 @@ def _scan(when, step):
 
 
 def _result(number, found):
-    scans = [_scan(when, step) for when, step in reversed(found.events)]
+    scans = [_scan(when, step) for when, step in found.listed()]
     last_when, last = found.events[-1]
     latest = {
         "scanLocation": scans[0]["scanLocation"],
@@ -87,17 +113,20 @@ def _result(number, found):
         for when, step in found.events
         if step.code == sc.PICKED_UP
     ]
-    if found.delivered:
-        dates.append({"type": "ACTUAL_DELIVERY", "dateTime": _stamp(last_when, last.country)})
-    elif found.eta:
-        dates.append({"type": "ESTIMATED_DELIVERY", "dateTime": _stamp(found.eta, "NL")})
-    return {
-        "trackingNumberInfo": {"trackingNumber": number, "carrierCode": "FDXE", "trackingNumberUniqueId": ""},
+    result = {
+        "trackingNumberInfo": {"trackingNumber": number.upper(), "carrierCode": "FDXE", "trackingNumberUniqueId": ""},
         "latestStatusDetail": latest,
         "dateAndTimes": dates,
         "scanEvents": scans,
         "serviceDetail": {"type": "INTERNATIONAL_PRIORITY", "description": "FedEx International Priority"},
+        "recipientInformation": {"address": {"city": "AMSTERDAM", "countryCode": sc.DESTINATION_COUNTRY}},
     }
+    if found.delivered:
+        dates.append({"type": "ACTUAL_DELIVERY", "dateTime": _stamp(last_when, last.country)})
+    else:
+        more, result["estimatedDeliveryTimeWindow"], result["standardTransitTimeWindow"] = _delivery_dates(found)
+        dates.extend(more)
+    return result
 
 
 @route("fedex", "POST", r"/track/v1/trackingnumbers")
@@ -131,6 +160,10 @@ def track(request, state):
         state.wait_for_timeout()
     if fault == sc.MALFORMED:
         return Response(200, '{"transactionId": "' + str(uuid.uuid4()) + '", "output": {"completeTrack')
+    if fault in sc.GENERIC_FAULTS:
+        return generic_fault(fault)
+    if state.token_revoked(numbers, request.header("Authorization")):
+        return _errors(401, "NOT.AUTHORIZED.ERROR", "Access token expired. Please modify your request and try again.")
     complete, missing = [], False
     for number in numbers:
         found = state.tracking(number)
@@ -143,7 +176,8 @@ def track(request, state):
             result = {"trackingNumberInfo": {"trackingNumber": number, "trackingNumberUniqueId": ""}, "error": error}
         else:
             result = _result(number, found)
-        complete.append({"trackingNumber": number, "trackResults": [result]})
+        # FedEx answers with its own spelling of the number (upper case), not necessarily the one asked.
+        complete.append({"trackingNumber": number.upper(), "trackResults": [result]})
     output = {"completeTrackResults": complete}
     if missing:
         output["alerts"] = "TRACKING.DATA.NOTFOUND -  Tracking data unavailable"

@@ -3,18 +3,15 @@
 The sign is recomputed here from the query string and the raw body, independently of the client. Event
 times are local: each event carries the ``timeZone`` of its place (China UTC+8, Europe UTC+1 here).
 4PX publishes no public list of gateway error codes: the codes below are the sandbox's own, the
-messages follow 4PX's wording.
+messages follow 4PX's wording. 4PX documents no delivery estimate in ``tr.order.tracking.get``: none is given.
 """
 
 import hashlib
 import json
 import time
-from datetime import timedelta
 
 from .. import scenarios as sc
-from ..core import CREDENTIALS, Response, route
-
-ZONES = {"CN": 8, "DE": 1, "NL": 1}
+from ..core import CREDENTIALS, Response, generic_fault, route
 
 # Generic event -> (businessLinkCode, trackingContent). FPX_O_IR relays a partner's own wording.
 EVENTS = {
@@ -47,11 +44,11 @@ def _refusal(code, message, msg="System processing failed"):
 
 def _item(when, step):
     code, content = EVENTS[step.code]
-    hours = ZONES.get(step.country, 0)
+    local, offset = sc.local_time(when, step.country)
     return {
         "businessLinkCode": code,
-        "occurDatetime": (when + timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M:%S"),
-        "timeZone": f"UTC{'+' if hours >= 0 else '-'}{abs(hours):02d}:00",
+        "occurDatetime": local.strftime("%Y-%m-%d %H:%M:%S"),
+        "timeZone": f"UTC{offset}",
         "occurLocation": step.city,
         "country": step.country,
         "city": step.city,
@@ -99,6 +96,8 @@ def service(request, state):
         state.wait_for_timeout()
     if fault == sc.MALFORMED:
         return Response(200, "<html><body>502 Bad Gateway</body></html>", content_type="text/html")
+    if fault in sc.GENERIC_FAULTS:
+        return generic_fault(fault)
     tracking = state.tracking(number)
     if tracking is None:
         return _refusal("TR0002", f"Tracking number {number} does not exist", msg="Query failed")
@@ -107,6 +106,6 @@ def service(request, state):
         "destinationCountry": "NL",
         "serverName": "PostNL",
         "serverNum": f"3S{number[-8:]}",
-        "trackingList": [_item(when, step) for when, step in reversed(tracking.events)],  # newest first
+        "trackingList": [_item(when, step) for when, step in tracking.listed()],  # newest first
     }
     return Response(200, {"result": "1", "msg": "", "errors": [], "data": data})

@@ -3,17 +3,19 @@
 Every number counts as registered except those containing ``UNREG`` (registered by ``/register``) and
 not-found numbers (``/register`` refuses them: carrier cannot be detected). Registrations live on the
 sandbox state and survive ``reset()``: tests use distinct numbers. ``signed_webhook`` builds a real push.
+
+Delivery dates: ``track_info.time_metrics.estimated_delivery_date`` (``source``, ``from``, ``to``), the only
+date 17TRACK gives (its latest estimate, the carrier's "Official" one or 17TRACK's own). ``no_promise``
+fills ``from`` alone; ``zero_date`` gives the placeholder ``0001-01-01``.
 """
 
 import hashlib
 import json
-from datetime import timedelta
 
 from .. import scenarios as sc
-from ..core import CREDENTIALS, Response, route
+from ..core import CREDENTIALS, Response, generic_fault, route
 
 API = "/track/v2.2"
-ZONES = {"CN": 8, "DE": 1, "NL": 1}
 MESSAGES = {
     -18010002: "Access token is invalid.",
     -18010003: "Internal service error, please retry later.",
@@ -64,9 +66,24 @@ def _registered(state, number):
 
 
 def _times(when, country):
-    hours = ZONES.get(country, 0)
-    local = (when + timedelta(hours=hours)).isoformat()
-    return {"time_iso": f"{local}+{hours:02d}:00", "time_utc": when.isoformat() + "Z"}
+    local, offset = sc.local_time(when, country)
+    return {"time_iso": local.isoformat() + offset, "time_utc": when.isoformat() + "Z"}
+
+
+def _estimate(tracking):
+    empty = {"source": None, "from": None, "to": None}
+    if not tracking or tracking.delivered:
+        return empty
+    if tracking.placeholder_dates:
+        return {"source": "Official", "from": f"{sc.PLACEHOLDER_DATE}T00:00:00+08:00", "to": None}
+    estimate = tracking.eta or tracking.promised
+    if not estimate:
+        return empty
+    end = _times(estimate, sc.DESTINATION_COUNTRY)["time_iso"]
+    start = _times(estimate.replace(hour=8), sc.DESTINATION_COUNTRY)["time_iso"]
+    if tracking.scenario in sc.NO_ESTIMATE:
+        return {"source": "Official", "from": end, "to": None}
+    return {"source": "Official", "from": start, "to": end}
 
 
 def _event(when, step):
@@ -85,7 +102,7 @@ def _event(when, step):
 
 def track_info(tracking):
     """``track_info`` for a sandbox timeline (None: a registered number the carrier does not know)."""
-    events = [_event(when, step) for when, step in reversed(tracking.events)] if tracking else []
+    events = [_event(when, step) for when, step in tracking.listed()] if tracking else []
     latest = events[0] if events else None
     sub_status = latest["sub_status"] if latest else "NotFound_Other"
     stamps = {}
@@ -95,13 +112,11 @@ def track_info(tracking):
         {"key_stage": stage, **{k: (stamps.get(stage) or {}).get(k) for k in ("time_iso", "time_utc")}}
         for stage in STAGES
     ]
-    eta = tracking.eta if tracking and tracking.eta and not tracking.delivered else None
-    estimate = {"source": "Official" if eta else None, "from": None, "to": eta.isoformat() + "Z" if eta else None}
     return {
         "shipping_info": {"shipper_address": {"country": "CN"}, "recipient_address": {"country": "NL"}},
         "latest_status": {"status": sub_status.split("_")[0], "sub_status": sub_status, "sub_status_descr": None},
         "latest_event": latest,
-        "time_metrics": {"days_after_order": None, "estimated_delivery_date": estimate},
+        "time_metrics": {"days_after_order": None, "estimated_delivery_date": _estimate(tracking)},
         "milestone": milestone,
         "misc_info": {"service_type": "Standard"},
         "tracking": {
@@ -149,6 +164,8 @@ def _guard(request, state):
         state.wait_for_timeout()
     if fault == sc.MALFORMED:
         return None, Response(200, "<html><body>Bad gateway</body></html>", content_type="text/html")
+    if fault in sc.GENERIC_FAULTS:
+        return None, generic_fault(fault)
     return numbers, None
 
 

@@ -3,7 +3,7 @@
 The digest is checked with an implementation of Java's ``URLEncoder`` written here, independently of the
 client's, so a signing bug in the client shows as A1006. Route times are China time (UTC+8).
 SF lists routes from pickup on: the "info received" step has no route, so a parcel still at that step has
-an empty ``routes`` list, as at SF.
+an empty ``routes`` list, as at SF. The route query documents no delivery estimate: none is given.
 """
 
 import base64
@@ -14,7 +14,7 @@ import uuid
 from datetime import timedelta
 
 from .. import scenarios as sc
-from ..core import CREDENTIALS, Response, route
+from ..core import CREDENTIALS, Response, generic_fault, route
 
 CHINA = timedelta(hours=8)
 UNRESERVED = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-*_")
@@ -62,7 +62,7 @@ def _gateway(code, message, result_data=None):
 
 def _routes(tracking):
     routes = []
-    for when, step in tracking.events if tracking else []:
+    for when, step in tracking.listed(newest_first=False) if tracking else []:
         if step.code not in EVENTS:
             continue
         op_code, remark = EVENTS[step.code]
@@ -122,6 +122,8 @@ def std_service(request, state):
         state.wait_for_timeout()
     if fault == sc.MALFORMED:
         return Response(200, "<html><body>SF gateway maintenance</body></html>", content_type="text/html")
+    if fault in sc.GENERIC_FAULTS:
+        return generic_fault(fault)
     route_resps = [{"mailNo": number, "routes": _routes(state.tracking(number))} for number in numbers]
     result = {"success": True, "errorCode": "S0000", "errorMsg": None, "msgData": {"routeResps": route_resps}}
     return _gateway("A1000", "", result)

@@ -1,12 +1,18 @@
-"""UPS Track API v1 and OAuth2 (HTTP Basic), as in ``shared/carrier-samples/ups``."""
+"""UPS Track API v1 and OAuth2 (HTTP Basic), as in ``shared/carrier-samples/ups``.
+
+Delivery dates as the vendor OpenAPI documents them: ``deliveryDate[]`` SDD (scheduled: the promise),
+RDD (rescheduled: a moved estimate), DEL (delivered), dates ``YYYYMMDD`` local to the destination, and
+``deliveryTime`` (EOD end of day, CMT commit time ... with ``endTime`` HHMMSS). ``no_promise`` gives the
+scheduled date alone, without a time; ``zero_date`` gives the placeholder ``00010101``.
+"""
 
 import base64
 import re
 import time
-from datetime import timedelta
+from urllib.parse import unquote
 
 from .. import scenarios as sc
-from ..core import CREDENTIALS, Response, route
+from ..core import CREDENTIALS, Response, generic_fault, route
 
 # Generic event → activity status (type, code, statusCode, description), from the vendor code
 # tables: activity types, package exception codes, status/description codes.
@@ -25,7 +31,6 @@ EVENTS = {
     sc.RETURNING: ("X", "UF", "035", "We're in the process of returning this package to the sender."),
     sc.RETURNED: ("RS", "UA", "034", "UPS has returned your package to the sender."),
 }
-OFFSETS = {"CN": 8, "DE": 1, "NL": 1}
 _INQUIRY = re.compile(r"^[A-Za-z0-9]{7,34}$")
 
 
@@ -63,9 +68,7 @@ def token(request, state):
 
 
 def _stamp(when, country):
-    hours = OFFSETS.get(country, 0)
-    local = when + timedelta(hours=hours)
-    return local, f"{'+' if hours >= 0 else '-'}{abs(hours):02d}:00"
+    return sc.local_time(when, country)
 
 
 def _activity(when, step):
@@ -82,8 +85,26 @@ def _activity(when, step):
     }
 
 
+def _delivery_dates(found):
+    """(deliveryDate list, deliveryTime) of a parcel on its way."""
+    dest = sc.DESTINATION_COUNTRY
+    if found.placeholder_dates:
+        return [{"type": "SDD", "date": "00010101"}], {"type": "EOD", "endTime": "000000"}
+    dates, times = [], {}
+    if found.promised:
+        dates.append({"type": "SDD", "date": _stamp(found.promised, dest)[0].strftime("%Y%m%d")})
+    if found.eta:
+        local = _stamp(found.eta, dest)[0]
+        if found.promised and found.promised.date() != found.eta.date():
+            dates.append({"type": "RDD", "date": local.strftime("%Y%m%d")})
+        times = {"type": "EOD", "endTime": local.strftime("%H%M%S")}
+    return dates, times
+
+
 @route("ups", "GET", r"/api/track/v1/details/(?P<number>[^/]+)")
 def details(request, state, number):
+    number = unquote(number)
+    state.note_path_number(number)
     if not state.token_valid(request.header("Authorization")):
         return _errors(401, "250002", "Invalid Authentication Information.")
     if not request.header("transId") or not request.header("transactionSrc"):
@@ -100,11 +121,15 @@ def details(request, state, number):
     if fault == sc.MALFORMED:
         body = {"trackResponse": {"shipment": [{"package": [{"activity": [{"date": "2024-13", "time": "??"}]}]}]}}
         return Response(200, body)
+    if fault in sc.GENERIC_FAULTS:
+        return generic_fault(fault)
+    if state.token_revoked([number], request.header("Authorization")):
+        return _errors(401, "250002", "Invalid Authentication Information.")
     found = state.tracking(number)
     if found is None:
         warning = {"code": "TW0001", "message": "Tracking Information Not Found"}
         return Response(200, {"trackResponse": {"shipment": [{"inquiryNumber": number, "warnings": [warning]}]}})
-    activities = [_activity(when, step) for when, step in reversed(found.events)]
+    activities = [_activity(when, step) for when, step in found.listed()]
     package = {
         "trackingNumber": number,
         "activity": activities,
@@ -119,10 +144,12 @@ def details(request, state, number):
         local, _offset = _stamp(when, step.country)
         package["deliveryDate"] = [{"type": "DEL", "date": local.strftime("%Y%m%d")}]
         package["deliveryTime"] = {"type": "DEL", "endTime": local.strftime("%H%M%S")}
-    elif found.eta:
-        local, _offset = _stamp(found.eta, found.events[-1][1].country)
-        kind = "RDD" if found.scenario == "failed_attempt" else "SDD"
-        package["deliveryDate"] = [{"type": kind, "date": local.strftime("%Y%m%d")}]
-        package["deliveryTime"] = {"type": "EOD", "endTime": local.strftime("%H%M%S")}
+    else:
+        package["deliveryDate"], times = _delivery_dates(found)
+        if times:
+            package["deliveryTime"] = times
+        package["packageAddress"] = [
+            {"type": "DESTINATION", "address": {"city": "Amsterdam", "countryCode": sc.DESTINATION_COUNTRY}}
+        ]
     shipment = {"inquiryNumber": number, "package": [package], "userRelation": []}
     return Response(200, {"trackResponse": {"shipment": [shipment]}})

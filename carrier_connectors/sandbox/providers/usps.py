@@ -1,10 +1,16 @@
-"""USPS Tracking API v3 and OAuth2 v3, as in ``shared/carrier-samples/usps``."""
+"""USPS Tracking API v3 and OAuth2 v3, as in ``shared/carrier-samples/usps``.
+
+Delivery dates as the vendor OpenAPI (``TrackingDetails``) documents them: ``expectedDeliveryTimeStamp``
+(the expected delivery by the service standard: the promise) and ``predictedDeliveryDate`` with
+``predictedDeliveryWindowEndTime`` (USPS's predicted delivery, local to the destination: the latest
+estimate). ``no_promise`` gives only the prediction; ``zero_date`` the placeholder ``0001-01-01``.
+"""
 
 import time
-from datetime import timedelta
+from urllib.parse import unquote
 
 from .. import scenarios as sc
-from ..core import CREDENTIALS, Response, route
+from ..core import CREDENTIALS, Response, generic_fault, route
 
 # Generic event → (eventCode, eventType, statusCategory). Codes from Pub 199 Appendix G-4; the
 # international/alert ones (IC, DM, DS) are illustrative: clients read those events by their words.
@@ -23,8 +29,6 @@ EVENTS = {
     sc.RETURNING: ("09", "Return to Sender Processed", "Alert"),
     sc.RETURNED: ("01", "Delivered, To Original Sender", "Delivered"),
 }
-# Local time of each sandbox place (USPS gives local eventTimestamp plus GMT and the offset).
-OFFSETS = {"CN": 8, "DE": 1, "NL": 1}
 
 
 def _error(status, message, title=None, headers=None):
@@ -70,13 +74,12 @@ def token(request, state):
 
 def _event(when, step):
     code, text, _category = EVENTS[step.code]
-    hours = OFFSETS.get(step.country, 0)
-    local = when + timedelta(hours=hours)
+    local, offset = sc.local_time(when, step.country)
     return {
         "eventType": text,
         "eventTimestamp": local.isoformat(),
         "GMTTimestamp": when.isoformat() + "Z",
-        "GMTOffset": f"{'+' if hours >= 0 else '-'}{abs(hours):02d}:00",
+        "GMTOffset": offset,
         "eventCountry": None if step.country == "US" else step.country,
         "eventCity": step.city.upper(),
         "eventState": None,
@@ -89,8 +92,27 @@ def _event(when, step):
     }
 
 
+def _delivery_dates(found):
+    """The TrackingDetails date fields of a parcel on its way."""
+    if found.placeholder_dates:
+        return {"expectedDeliveryTimeStamp": f"{sc.PLACEHOLDER_DATE}T00:00:00Z", "predictedDeliveryDate": "0001-01-01"}
+    fields = {}
+    if found.promised and found.scenario not in sc.NO_ESTIMATE:
+        fields["expectedDeliveryTimeStamp"] = found.promised.isoformat() + "Z"
+        fields["expectedDeliveryType"] = "Expected Delivery by"
+    predicted = found.eta or found.promised
+    if predicted:
+        local, _offset = sc.local_time(predicted, sc.DESTINATION_COUNTRY)
+        fields["predictedDeliveryDate"] = local.date().isoformat()
+        fields["predictedDeliveryWindowStartTime"] = local.replace(hour=8, minute=0).strftime("%H:%M:%S")
+        fields["predictedDeliveryWindowEndTime"] = local.strftime("%H:%M:%S")
+    return fields
+
+
 @route("usps", "GET", r"/tracking/v3/tracking/(?P<number>[^/]+)")
 def tracking(request, state, number):
+    number = unquote(number)
+    state.note_path_number(number)
     if not state.token_valid(request.header("Authorization")):
         return _error(
             401,
@@ -106,6 +128,10 @@ def tracking(request, state, number):
         state.wait_for_timeout()
     if fault == sc.MALFORMED:
         return Response(200, "<html><body>Service temporarily unavailable</body></html>", content_type="text/html")
+    if fault in sc.GENERIC_FAULTS:
+        return generic_fault(fault)
+    if state.token_revoked([number], request.header("Authorization")):
+        return _error(401, "The access token is invalid or has expired.")
     found = state.tracking(number)
     if found is None:
         return _error(
@@ -114,7 +140,7 @@ def tracking(request, state, number):
             "USPS has not yet received the item; the item does not include tracking; or other reasons.",
             title="Not Found",
         )
-    events = [_event(when, step) for when, step in reversed(found.events)]
+    events = [_event(when, step) for when, step in found.listed()]
     _code, text, category = EVENTS[found.last.code]
     if request.arg("expand", "SUMMARY").upper() != "DETAIL":
         summary = [f"{e['eventType']}, {e['eventTimestamp']}, {e['eventCity']}" for e in events]
@@ -124,13 +150,13 @@ def tracking(request, state, number):
         "mailClass": "Priority Mail International<SUP>&#174;</SUP>",
         "mailType": "INTERNATIONAL_INBOUND",
         "originCountry": "CN",
-        "destinationCountryCode": "NL",
+        "destinationCountryCode": sc.DESTINATION_COUNTRY,
         "destinationCity": "AMSTERDAM",
         "status": text,
         "statusCategory": category,
         "statusSummary": f"{text} at {events[0]['eventTimestamp']} in {events[0]['eventCity']}.",
         "trackingEvents": events,
     }
-    if found.eta and not found.delivered:
-        body["expectedDeliveryTimeStamp"] = found.eta.isoformat() + "Z"
+    if not found.delivered:
+        body.update(_delivery_dates(found))
     return Response(200, body)
