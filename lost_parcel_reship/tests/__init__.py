@@ -10,3 +10,8 @@ from . import test_reship_batch
 from . import test_reship_shortage
 from . import test_refund
 from . import test_costs
+from . import test_claim
+from . import test_claim_easypost
+from . import test_claim_evidence_pack
+from . import test_insurance
+from . import test_packaging
