@@ -22,6 +22,7 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
+import psycopg2
 from markupsafe import Markup
 from PIL import Image
 
@@ -533,7 +534,7 @@ class LostParcelClaim(models.Model):
         mine = [("res_model", "=", self._name), ("res_id", "=", self.id)]
         have = set(Attachment.search([*mine, ("checksum", "in", pdfs.mapped("checksum"))]).mapped("checksum"))
         for pdf in pdfs.filtered(lambda a: a.checksum not in have):
-            pdf.copy({"res_model": self._name, "res_id": self.id})
+            pdf.copy({"res_model": self._name, "res_id": self.id, "res_field": False})
             have.add(pdf.checksum)
         return Attachment.search([*mine, ("checksum", "in", pdfs.mapped("checksum"))])
 
@@ -543,6 +544,7 @@ class LostParcelClaim(models.Model):
         marked filed (the user filed it with the carrier's guide). A failure is stored on the
         claim and shown; it never loses what was entered."""
         self._ensure_can_be_submitted()
+        self._lock_for_filing(nowait=True)
         failed = self.browse()
         for claim in self:
             if claim.claim_account_id:
@@ -815,6 +817,31 @@ class LostParcelClaim(models.Model):
             reference=reference,
         )
 
+    def _lock_for_filing(self, nowait=False):
+        """Row-lock the claims so a user and the scheduled action never file or take over one
+        claim at the same time (the provider would hold it twice).
+
+        :param nowait: raise when a claim is locked; otherwise skip it
+        :return: the claims this transaction holds
+        """
+        if not self:
+            return self
+        if not nowait:
+            self.env.cr.execute(
+                SQL("SELECT id FROM lost_parcel_claim WHERE id IN %s FOR UPDATE SKIP LOCKED", tuple(self.ids))
+            )
+            return self.browse(row[0] for row in self.env.cr.fetchall())
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL("SELECT id FROM lost_parcel_claim WHERE id IN %s FOR UPDATE NOWAIT", tuple(self.ids))
+                )
+        except psycopg2.errors.LockNotAvailable:
+            raise UserError(
+                self.env._("%s is being filed or synchronized right now.", ", ".join(self.mapped("name")))
+            ) from None
+        return self
+
     def _store_api_error(self, result, kind=None, message=None, uncertain=False):
         """Keep the provider's failure on the claim and in its chatter; nothing else changes."""
         self.ensure_one()
@@ -879,7 +906,8 @@ class LostParcelClaim(models.Model):
         """Read the status of the claims filed through an API, one call batch per account. A
         claim the provider cannot answer for keeps its state and stores the error; it never
         stops the others."""
-        filed = self.filtered(lambda c: c.state == "submitted" and c.claim_account_id and c.carrier_claim_ref)
+        held = self._lock_for_filing()
+        filed = held.filtered(lambda c: c.state == "submitted" and c.claim_account_id and c.carrier_claim_ref)
         for account, claims in filed.grouped("claim_account_id").items():
             results = account._fetch_claims(claims.mapped("carrier_claim_ref"))
             for claim in claims:
@@ -894,7 +922,7 @@ class LostParcelClaim(models.Model):
                     _logger.exception("Claim %s: the provider's answer could not be stored", claim.name)
                     claim.invalidate_recordset()
                     claim._store_api_error(None, kind="malformed", message=str(exc))
-        uncertain = self.filtered(lambda c: c.state == "draft" and c.api_submission_uncertain and c.claim_account_id)
+        uncertain = held.filtered(lambda c: c.state == "draft" and c.api_submission_uncertain and c.claim_account_id)
         for claim in uncertain:
             if claim._adopt_filed_claim(claim._api_reference_value()) is False:
                 claim.write({"api_submission_uncertain": False})

@@ -180,6 +180,34 @@ class TestClaimFlow(ClaimCommon):
         self.assertEqual(claim.state, "submitted")
         self.assertEqual(claim.submitted_date, fields.Date.context_today(claim))
 
+    def test_posted_invoice_pdf_is_copied_to_the_claim_as_proof_of_value(self):
+        case = self._lost_case("JD0STALLED7151")
+        invoice = case.sale_id._create_invoices()
+        invoice.action_post()
+        # Where Odoo keeps an invoice's PDF once printed or sent.
+        self.env["ir.attachment"].create(
+            {
+                "name": f"{invoice.name}.pdf",
+                "raw": make_pdf(f"Invoice {invoice.name}"),
+                "mimetype": "application/pdf",
+                "res_model": "account.move",
+                "res_id": invoice.id,
+                "res_field": "invoice_pdf_report_file",
+            }
+        )
+        invoice.invalidate_recordset(["invoice_pdf_report_id"])
+        self.assertTrue(invoice.invoice_pdf_report_id)
+        claim = self._claim_for(case)
+        line = claim.document_line_ids.filtered(lambda ln: ln.document_id == self.proof_of_value)
+        self.assertTrue(line.is_provided)
+        copy = line.attachment_ids
+        self.assertEqual((copy.res_model, copy.res_id), (claim._name, claim.id))
+        self.assertEqual(copy.checksum, invoice.invoice_pdf_report_id.checksum)
+        # A warehouse user without invoicing rights reads it on the claim.
+        self.assertTrue(copy.with_user(self.responsible).datas)
+        claim.action_refresh_documents()
+        self.assertEqual(line.attachment_ids, copy, "copied once")
+
     def test_decision_and_payment_flow_into_the_cases(self):
         case_a = self._lost_case("JD0STALLED7201")
         case_b = self._lost_case("JD0STALLED7202", lines=[(self.product_b, 2)])
