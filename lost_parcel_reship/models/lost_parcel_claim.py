@@ -198,7 +198,7 @@ class LostParcelClaim(models.Model):
     def _compute_dates(self):
         for claim in self:
             lines = claim.line_ids
-            claim.earliest_filing_date = max(lines.mapped("earliest_filing_date"), default=False) or False
+            claim.earliest_filing_date = max(filter(None, lines.mapped("earliest_filing_date")), default=False)
             claim.notice_date = min(filter(None, lines.mapped("notice_date")), default=False)
             claim.deadline_date = min(filter(None, lines.mapped("deadline_date")), default=False)
             first_due = min(filter(None, (claim.notice_date, claim.deadline_date)), default=False)
@@ -1118,7 +1118,12 @@ class LostParcelClaim(models.Model):
                 continue
             if due - timedelta(days=claim.window_id.reminder_days) > today:
                 continue
-            claim._schedule_deadline_reminder(due, today)
+            try:
+                with self.env.cr.savepoint():
+                    claim._schedule_deadline_reminder(due, today)
+            except Exception:  # one claim's reminder never stops the others'
+                _logger.exception("Claim %s: the deadline reminder could not be scheduled", claim.name)
+                continue
             reminded |= claim
         return reminded
 

@@ -5,7 +5,7 @@ from .lost_parcel_claim import ACTIVE_STATES
 
 CAP_REASONS = [
     ("none", "No limit"),
-    ("liability", "Carrier's liability per parcel"),
+    ("liability", "Liability per parcel"),
     ("declared_value", "Value declared to the carrier"),
     ("insured_value", "Insured value"),
 ]
@@ -111,9 +111,9 @@ class LostParcelClaimLine(models.Model):
         "claim_id.date",
     )
     def _compute_cap(self):
-        """What the claimed party pays at most for this parcel: an insurer its insured value; a
-        carrier the value declared to it (the parcel insured with the carrier), at least its
-        liability per parcel."""
+        """What the claimed party pays at most for this parcel: an insurer the insured value, or
+        less when its policy pays less per parcel; a carrier the value declared to it (the
+        parcel insured with the carrier), at least its liability per parcel."""
         for line in self:
             picking, claim = line.case_id.picking_id, line.claim_id
             company = claim.company_id
@@ -121,6 +121,8 @@ class LostParcelClaimLine(models.Model):
             liability = line._to_claim_currency(claim.window_id.liability_limit, claim.window_id.currency_id)
             if claim.claim_to == "insurer":
                 cap, reason = insured, "insured_value"
+                if liability and (not cap or liability < cap):
+                    cap, reason = liability, "liability"
             elif picking.lost_parcel_insured and picking.lost_parcel_insurance_provider == "carrier":
                 cap, reason = max(insured, liability), "declared_value" if insured >= liability else "liability"
             elif liability:

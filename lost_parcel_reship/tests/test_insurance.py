@@ -154,6 +154,25 @@ class TestInsurance(ClaimCommon):
         self.assertEqual(claim.amount_requested, 100.0)
         self.assertIn("customer_statement", self._checklist(claim))
 
+        # The insurer's own window (its policy pays at most 90 a parcel) wins over the generic one.
+        claim.action_cancel()
+        own = self.Window.create(
+            {
+                "name": "ShipSure policy",
+                "claim_to": "insurer",
+                "insurer_id": self.insurer.id,
+                "company_id": self.company.id,
+                "deadline_number": 6,
+                "deadline_unit": "months",
+                "liability_limit": 90.0,
+                "document_ids": [Command.set(self.proof_of_value.ids)],
+            }
+        )
+        claim = self._claim_for(case).filtered(lambda c: c.state == "draft")
+        self.assertEqual(claim.window_id, own)
+        self.assertEqual((claim.line_ids.cap_amount, claim.line_ids.cap_reason), (90.0, "liability"))
+        self.assertEqual(self._checklist(claim), {"proof_of_value": False})
+
     def test_salespeople_see_the_advice_without_reading_the_rules(self):
         salesman = new_test_user(self.env, "ins_salesman", groups="sales_team.group_sale_salesman")
         order = self._quotation(self.customer_us, [(self.product_b, 5)]).with_user(salesman)
