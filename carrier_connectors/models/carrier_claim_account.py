@@ -13,9 +13,10 @@ class CarrierClaimAccount(models.Model):
     """An account with a claims provider (EasyPost Claims API, a shipping insurer) that files
     lost-parcel claims and reads back their decisions.
 
-    The claim model calls ``_submit_claim``, ``_fetch_claims`` and ``_cancel_claim`` with the
-    plain-Python types of ``claims/`` and stores what comes back: none of them raises for a
-    remote failure, which comes back as a ``ClaimResult`` with ``error_kind`` and ``error``.
+    The claim model calls ``_submit_claim``, ``_fetch_claims``, ``_find_claims_by_reference`` and
+    ``_cancel_claim`` with the plain-Python types of ``claims/`` and stores what comes back: none
+    of them raises for a remote failure, which comes back as a ``ClaimResult`` with
+    ``error_kind`` and ``error``.
     """
 
     _name = "carrier.claim.account"
@@ -145,6 +146,20 @@ class CarrierClaimAccount(models.Model):
         except ApiError as exc:
             return {ref: ClaimResult.failure(exc, claim_ref=ref) for ref in refs}
         return client.get_claims(refs)
+
+    def _find_claims_by_reference(self, reference, since=None):
+        """The provider's claims filed with our ``reference`` since ``since`` (naive UTC), to
+        know whether an attempt that failed (a timeout) filed the claim anyway.
+
+        :return: (list of ClaimResult, newest first; None) or ([], failed ClaimResult)
+        """
+        self.ensure_one()
+        wanted = (reference or "").strip()
+        try:
+            results = self._get_claims_client().list_claims(since=since)
+        except ApiError as exc:
+            return [], ClaimResult.failure(exc)
+        return [result for result in results if result.ok and result.reference == wanted], None
 
     def _cancel_claim(self, claim_ref):
         """Withdraw a claim the provider has not decided yet -> ClaimResult (status cancelled)."""

@@ -2,6 +2,14 @@ from . import lost_parcel_exception_kind
 from . import lost_parcel_rule
 from . import lost_parcel_case_reason
 from . import lost_parcel_case
+from . import lost_parcel_claim_document
+from . import lost_parcel_claim_guide
+from . import lost_parcel_claim_window
+from . import lost_parcel_claim
+from . import lost_parcel_claim_line
+from . import lost_parcel_claim_document_line
+from . import lost_parcel_insurance_rule
+from . import lost_parcel_packaging_rule
 from . import lost_parcel_reship
 from . import lost_parcel_refund
 from . import lost_parcel_carrier_rule

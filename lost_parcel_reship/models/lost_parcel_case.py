@@ -276,6 +276,24 @@ class LostParcelCase(models.Model):
         "price) plus the shipping paid for the lost parcel.",
     )
 
+    # Claims (lost.parcel.claim), in company currency: what carriers and insurers paid back.
+    claim_line_ids = fields.One2many("lost.parcel.claim.line", "case_id", string="Claimed In", readonly=True)
+    claim_ids = fields.Many2many("lost.parcel.claim", compute="_compute_claim_ids", string="Claims")
+    claim_count = fields.Integer(compute="_compute_claim_ids")
+    recovered_amount = fields.Monetary(
+        "Recovered by Claims",
+        compute="_compute_recovered_amount",
+        store=True,
+        help="What paid claims brought back for this parcel.",
+    )
+    net_loss = fields.Monetary(
+        "Net Loss", compute="_compute_recovered_amount", store=True, help="Total cost minus what claims recovered."
+    )
+    insured_value = fields.Monetary(
+        related="picking_id.lost_parcel_insured_value", currency_field="currency_id", string="Insured Value"
+    )
+    insurer_id = fields.Many2one(related="picking_id.lost_parcel_insurer_id", string="Insurer")
+
     # Transitions: computed from _transition_blockers, read by guards and views alike.
     is_open = fields.Boolean(compute="_compute_transitions", help="The case still needs work.")
     can_be_reverified = fields.Boolean(compute="_compute_transitions")
@@ -285,6 +303,7 @@ class LostParcelCase(models.Model):
     can_be_refunded = fields.Boolean(compute="_compute_transitions")
     can_ask_carrier = fields.Boolean(compute="_compute_transitions")
     can_change_reship_carrier = fields.Boolean(compute="_compute_transitions")
+    can_be_claimed = fields.Boolean(compute="_compute_transitions")
 
     @api.model
     def _expand_states(self, states, domain):
@@ -450,10 +469,25 @@ class LostParcelCase(models.Model):
             )
             case.claimable_amount = currency.round(case.goods_value_sale + case.picking_id.carrier_price)
 
+    @api.depends("claim_line_ids.claim_id")
+    def _compute_claim_ids(self):
+        for case in self:
+            case.claim_ids = case.claim_line_ids.claim_id
+            case.claim_count = len(case.claim_ids)
+
+    @api.depends("claim_line_ids.state", "claim_line_ids.recovered_company_amount", "total_cost")
+    def _compute_recovered_amount(self):
+        for case in self:
+            currency = case.company_id.currency_id
+            paid = case.claim_line_ids.filtered(lambda line: line.state == "paid")
+            case.recovered_amount = currency.round(sum(paid.mapped("recovered_company_amount")))
+            case.net_loss = currency.round(case.total_cost - case.recovered_amount)
+
     @api.depends(
         "state",
         "tracking_status",
         "sale_id",
+        "claim_line_ids.state",
         "reship_picking_id.state",
         "reship_picking_ids.state",
         "reship_picking_ids.location_dest_id",
@@ -469,6 +503,7 @@ class LostParcelCase(models.Model):
             case.can_be_refunded = not blockers["refund"]
             case.can_ask_carrier = not blockers["ask_carrier"]
             case.can_change_reship_carrier = not blockers["change_reship_carrier"]
+            case.can_be_claimed = not blockers["claim"]
 
     # ------------------------------------------------------------------ transition rules
     def _transition_blockers(self):
@@ -481,6 +516,7 @@ class LostParcelCase(models.Model):
         _ = self.env._
         state = self._state_label()
         reship_left = self._reship_left_pickings()
+        claimed = self.claim_line_ids.filtered(lambda line: line.state not in ("rejected", "cancelled")).claim_id
         under_review = self.state in REVIEW_STATES
         delivered = self.tracking_status == "delivered"
         blockers = {
@@ -545,6 +581,17 @@ class LostParcelCase(models.Model):
                 and _("Case %s: only a confirmed case gets a reship carrier.", self.name)
             )
             or (reship_left and _("The reship of %s has left already: its carrier cannot change.", self.name)),
+            "claim": (
+                self.state not in LOST_STATES
+                and _(
+                    "Case %(case)s is %(state)s: only a parcel confirmed lost is claimed.", case=self.name, state=state
+                )
+            )
+            or (
+                delivered
+                and _("Case %s: the carrier reports the parcel delivered; there is nothing to claim.", self.name)
+            )
+            or (claimed and _("Case %(case)s is already claimed in %(claim)s.", case=self.name, claim=claimed[0].name)),
         }
         return blockers
 
@@ -710,6 +757,42 @@ class LostParcelCase(models.Model):
         self._ensure_can_be_refunded()
         action = self.env["ir.actions.act_window"]._for_xml_id("lost_parcel_reship.action_lost_parcel_refund_wizard")
         action["context"] = {"default_case_id": self.id}
+        return action
+
+    def action_create_claim(self):
+        """Claim the cases back: one claim per carrier (or insurer) and claim window, one per
+        parcel where the claim is filed through an API. Cases that cannot be claimed are
+        reported and do not stop the others."""
+        claims, errors = self.env["lost.parcel.claim"]._create_from_cases(self)
+        if not claims:
+            raise UserError("\n".join(errors.values()) or self.env._("Nothing to claim."))
+        action = self.env["ir.actions.act_window"]._for_xml_id("lost_parcel_reship.action_lost_parcel_claim")
+        action.update(domain=[("id", "in", claims.ids)], context={})
+        if len(claims) == 1:
+            action.update(res_id=claims.id, views=[(False, "form")], view_mode="form")
+        if not errors:
+            return action
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning",
+                "sticky": True,
+                "message": self.env._(
+                    "%(count)s claim(s) opened. Not claimed: %(errors)s",
+                    count=len(claims),
+                    errors="; ".join(errors.values()),
+                ),
+                "next": action,
+            },
+        }
+
+    def action_view_claims(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("lost_parcel_reship.action_lost_parcel_claim")
+        action.update(domain=[("id", "in", self.claim_ids.ids)], context={"search_default_open": 0})
+        if len(self.claim_ids) == 1:
+            action.update(res_id=self.claim_ids.id, views=[(False, "form")], view_mode="form")
         return action
 
     def action_view_picking(self):

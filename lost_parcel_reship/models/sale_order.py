@@ -73,11 +73,90 @@ class SaleOrder(models.Model):
         for order in self:
             order.lost_parcel_sales_channel = order._lost_parcel_sales_channel()[0]
 
+    # Insurance advice (prevention): the rules' warning and suggested insurance while selling.
+    lost_parcel_insure = fields.Boolean(
+        "Insure Shipment", copy=False, help="The deliveries of the order are insured as the insurance rules advise."
+    )
+    lost_parcel_insurance_advice = fields.Text("Insurance Advice", compute="_compute_lost_parcel_insurance_advice")
+    lost_parcel_insurance_suggested = fields.Boolean(compute="_compute_lost_parcel_insurance_advice")
+    lost_parcel_insurance_rule_id = fields.Many2one(
+        "lost.parcel.insurance.rule", "Insurance Rule", compute="_compute_lost_parcel_insurance_advice"
+    )
+    lost_parcel_suggested_premium = fields.Monetary(
+        "Suggested Premium",
+        currency_field="lost_parcel_company_currency_id",
+        compute="_compute_lost_parcel_insurance_advice",
+    )
+    lost_parcel_company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
+
     @api.depends("lost_parcel_case_ids")
     def _compute_lost_parcel_case_count(self):
         counts = dict(self.env["lost.parcel.case"]._read_group([("sale_id", "in", self.ids)], ["sale_id"], ["__count"]))
         for order in self:
             order.lost_parcel_case_count = counts.get(order, 0)
+
+    @api.depends(
+        "order_line.product_id",
+        "order_line.price_subtotal",
+        "partner_shipping_id.country_id",
+        "carrier_id",
+        "company_id",
+        "lost_parcel_insure",
+        "state",
+    )
+    def _compute_lost_parcel_insurance_advice(self):
+        for order in self:
+            advice = order._lost_parcel_insurance_advice_values() if order.state != "cancel" else None
+            order.lost_parcel_insurance_rule_id = advice["rule"] if advice else False
+            order.lost_parcel_insurance_advice = advice["text"] if advice else False
+            order.lost_parcel_insurance_suggested = bool(advice) and not order.lost_parcel_insure
+            order.lost_parcel_suggested_premium = advice["premium"] if advice else 0.0
+
+    def _lost_parcel_shipped_lines(self):
+        return self.order_line.filtered(
+            lambda line: not line.display_type and not line.is_delivery and line.product_id.type != "service"
+        )
+
+    def _lost_parcel_insurance_advice_values(self):
+        """The insurance rules' advice for the goods of the order, valued at their untaxed
+        price in the company's currency (see ``lost.parcel.insurance.rule._advice``)."""
+        self.ensure_one()
+        lines = self._lost_parcel_shipped_lines()
+        partner = self.partner_shipping_id or self.partner_id
+        if not lines or not partner:
+            return None
+        company = self.company_id
+        value = self.currency_id._convert(
+            sum(lines.mapped("price_subtotal")),
+            company.currency_id,
+            company,
+            self.date_order or fields.Date.today(),
+        )
+        return self.env["lost.parcel.insurance.rule"]._advice(
+            company, partner, self.carrier_id, lines.product_id, company.currency_id.round(value)
+        )
+
+    def action_lost_parcel_take_insurance(self):
+        """Insure the order's shipment: its deliveries not gone yet now, the next ones on confirmation."""
+        for order in self:
+            rule = order.lost_parcel_insurance_rule_id
+            order.lost_parcel_insure = True
+            deliveries = order._lost_parcel_open_deliveries().filtered(lambda p: not p.lost_parcel_insured)
+            deliveries._lost_parcel_take_insurance(rule=rule, fallback=True)
+        return True
+
+    def _lost_parcel_open_deliveries(self):
+        self.ensure_one()
+        return self.picking_ids.filtered(
+            lambda p: p.picking_type_code == "outgoing" and p.state not in ("done", "cancel")
+        )
+
+    def action_confirm(self):
+        res = super().action_confirm()
+        for order in self.filtered("lost_parcel_insure"):
+            deliveries = order._lost_parcel_open_deliveries().filtered(lambda p: not p.lost_parcel_insured)
+            deliveries._lost_parcel_take_insurance(rule=order.lost_parcel_insurance_rule_id, fallback=True)
+        return res
 
     def action_view_lost_parcel_cases(self):
         self.ensure_one()

@@ -1,6 +1,9 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_amount
 
 CASE_GROUP = "lost_parcel_reship.group_lost_parcel_user"
+INSURANCE_PROVIDERS = [("carrier", "The carrier (declared value)"), ("insurer", "A shipping insurer")]
 
 
 class StockPicking(models.Model):
@@ -47,6 +50,29 @@ class StockPicking(models.Model):
                 picking.company_id, picking.partner_id, picking.carrier_id
             )
 
+    # Insurance (prevention and claims): what was bought for this parcel caps what is claimed on it.
+    lost_parcel_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
+    lost_parcel_insured = fields.Boolean("Insured", copy=False, tracking=True)
+    lost_parcel_insurance_provider = fields.Selection(INSURANCE_PROVIDERS, "Insured With", copy=False)
+    lost_parcel_insurer_id = fields.Many2one("res.partner", "Insurer", copy=False, tracking=True)
+    lost_parcel_insured_value = fields.Monetary(
+        "Insured Value", currency_field="lost_parcel_currency_id", copy=False, tracking=True
+    )
+    lost_parcel_insurance_premium = fields.Monetary(
+        "Insurance Premium", currency_field="lost_parcel_currency_id", copy=False
+    )
+    lost_parcel_insured_date = fields.Date("Insured On", copy=False)
+    # Advice from the insurance and packaging rules, for the salesperson and the packer.
+    lost_parcel_insurance_rule_id = fields.Many2one(
+        "lost.parcel.insurance.rule", "Insurance Rule", compute="_compute_lost_parcel_advice"
+    )
+    lost_parcel_insurance_advice = fields.Text("Insurance Advice", compute="_compute_lost_parcel_advice")
+    lost_parcel_insurance_suggested = fields.Boolean(compute="_compute_lost_parcel_advice")
+    lost_parcel_packaging_advice = fields.Text("Packaging Advice", compute="_compute_lost_parcel_advice")
+    lost_parcel_package_type_id = fields.Many2one(
+        "stock.package.type", "Suggested Package", compute="_compute_lost_parcel_advice"
+    )
+
     @api.depends("lost_parcel_case_ids")
     def _compute_lost_parcel_case_count(self):
         counts = dict(
@@ -54,6 +80,32 @@ class StockPicking(models.Model):
         )
         for picking in self:
             picking.lost_parcel_case_count = counts.get(picking, 0)
+
+    @api.depends(
+        "picking_type_code",
+        "state",
+        "partner_id.country_id",
+        "carrier_id",
+        "move_ids.product_id",
+        "move_ids.product_uom_qty",
+        "move_ids.quantity",
+        "move_ids.sale_line_id.price_reduce_taxexcl",
+        "lost_parcel_insured",
+    )
+    def _compute_lost_parcel_advice(self):
+        InsuranceRule = self.env["lost.parcel.insurance.rule"]
+        PackagingRule = self.env["lost.parcel.packaging.rule"]
+        for picking in self:
+            insurance, packaging = None, None
+            if picking.picking_type_code == "outgoing" and picking.state != "cancel" and picking.partner_id:
+                products = picking.move_ids.product_id
+                insurance = picking._lost_parcel_insurance_advice_values()
+                packaging = PackagingRule._advice(picking.company_id, picking.partner_id, picking.carrier_id, products)
+            picking.lost_parcel_insurance_rule_id = insurance["rule"] if insurance else InsuranceRule
+            picking.lost_parcel_insurance_advice = insurance["text"] if insurance else False
+            picking.lost_parcel_insurance_suggested = bool(insurance) and not picking.lost_parcel_insured
+            picking.lost_parcel_packaging_advice = "\n".join(packaging["lines"]) if packaging else False
+            picking.lost_parcel_package_type_id = packaging["package_type"] if packaging else False
 
     # ------------------------------------------------------------------ CRUD
     @api.model_create_multi
@@ -98,6 +150,11 @@ class StockPicking(models.Model):
             if cases:
                 return self.env["lost.parcel.communication"]._composer_action(cases, "reshipped")
         return res
+
+    def action_lost_parcel_take_insurance(self):
+        """Insure the deliveries as the insurance rules advise."""
+        self._lost_parcel_take_insurance()
+        return True
 
     def action_cancel(self):
         res = super().action_cancel()
@@ -154,6 +211,85 @@ class StockPicking(models.Model):
                 current.location_dest_id.usage != "customer" or current.state == "cancel"
             ):
                 case.reship_picking_id = picking
+
+    def _lost_parcel_promised_date(self):
+        """The delivery date the carrier promised, which claim windows count from. The one place
+        that reads it: ``tracking_eta`` today; when the carrier's first promise is stored
+        (``tracking_promised_date``), read that first."""
+        self.ensure_one()
+        return self.tracking_eta
+
+    def _lost_parcel_goods_value(self):
+        """Value of the goods of the delivery at the price the customer pays, in the company's
+        currency (what was shipped once done, else what is to ship)."""
+        self.ensure_one()
+        company = self.company_id
+        value = 0.0
+        for move in self.move_ids.filtered(lambda m: m.state != "cancel"):
+            qty = move.quantity if move.state == "done" else move.product_uom_qty
+            line = move.sale_line_id
+            if line:
+                sale_qty = move.product_uom._compute_quantity(qty, line.product_uom)
+                value += line.currency_id._convert(
+                    line.price_reduce_taxexcl * sale_qty,
+                    company.currency_id,
+                    company,
+                    line.order_id.date_order or fields.Date.today(),
+                )
+            else:
+                value += move.product_uom._compute_quantity(qty, move.product_id.uom_id) * move.product_id.lst_price
+        return company.currency_id.round(value)
+
+    def _lost_parcel_insurance_advice_values(self):
+        """The insurance rules' advice for this delivery (see ``lost.parcel.insurance.rule._advice``)."""
+        self.ensure_one()
+        return self.env["lost.parcel.insurance.rule"]._advice(
+            self.company_id, self.partner_id, self.carrier_id, self.move_ids.product_id, self._lost_parcel_goods_value()
+        )
+
+    def _lost_parcel_take_insurance(self, rule=None, fallback=False):
+        """Record the insurance the rules advise (else ``rule``'s) on deliveries that have not left.
+
+        :param bool fallback: without any advice, insure the goods value with the carrier (the
+            salesperson asked for insurance on the order) instead of refusing
+        """
+        for picking in self:
+            if picking.state in ("done", "cancel"):
+                raise UserError(
+                    self.env._("%s has left or is cancelled: insurance is bought before shipping.", picking.name)
+                )
+            advice = picking._lost_parcel_insurance_advice_values()
+            if advice is None and rule:
+                advice = rule._prepare_advice([], picking.company_id, picking._lost_parcel_goods_value())
+            if advice is None and fallback:
+                advice = {
+                    "provider": "carrier",
+                    "insurer": self.env["res.partner"],
+                    "value": picking._lost_parcel_goods_value(),
+                    "premium": 0.0,
+                }
+            if advice is None:
+                raise UserError(self.env._("No insurance rule advises insuring %s.", picking.name))
+            picking.write(picking._prepare_lost_parcel_insurance_vals(advice))
+            picking.message_post(
+                body=self.env._(
+                    "Insured for %(value)s with %(insurer)s, premium %(premium)s.",
+                    value=format_amount(self.env, advice["value"], picking.company_id.currency_id),
+                    insurer=advice["insurer"].name or self.env._("the carrier"),
+                    premium=format_amount(self.env, advice["premium"], picking.company_id.currency_id),
+                )
+            )
+
+    def _prepare_lost_parcel_insurance_vals(self, advice):
+        self.ensure_one()
+        return {
+            "lost_parcel_insured": True,
+            "lost_parcel_insurance_provider": advice["provider"],
+            "lost_parcel_insurer_id": advice["insurer"].id,
+            "lost_parcel_insured_value": advice["value"],
+            "lost_parcel_insurance_premium": advice["premium"],
+            "lost_parcel_insured_date": fields.Date.context_today(self),
+        }
 
     def _add_delivery_cost_to_so(self):
         # The seller pays for the reship: its shipping never goes on the customer's order.

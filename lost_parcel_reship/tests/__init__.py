@@ -17,3 +17,8 @@ from . import test_report_carrier
 from . import test_report_handling
 from . import test_report_risk
 from . import test_detection_learned
+from . import test_claim
+from . import test_claim_easypost
+from . import test_claim_evidence_pack
+from . import test_insurance
+from . import test_packaging
