@@ -126,13 +126,19 @@ class LostParcelInsuranceRule(models.Model):
     @api.model
     def _high_risk_destination(self, partner, carrier):
         """Why ``partner``'s address is a high-risk destination for ``carrier`` (a short text
-        such as "loss rate 8 % to NL over 90 days"), or False.
-
-        The high-risk regions of the loss statistics connect here: override, and return their
-        reason when the destination (country, state, zip prefix) or the route is listed. Until
-        then no destination is high-risk, and rules on destination countries cover the need.
-        """
-        return False
+        such as "Netherlands: 8.0% of parcels lost over the last 90 days"), or False: the riskiest
+        listed high-risk region (``lost.parcel.risk.region``) the shipment falls in."""
+        company = self.company_id if self else self.env.company
+        regions = self.env["lost.parcel.risk.region"]._regions_for(company, partner, carrier)
+        if not regions:
+            return False
+        region = regions[0]
+        return self.env._(
+            "%(region)s: %(rate).1f%% of parcels lost over the last %(days)s days",
+            region=region.name,
+            rate=region.loss_rate,
+            days=region.window_days,
+        )
 
     def _prepare_advice(self, reasons, company, value):
         self.ensure_one()

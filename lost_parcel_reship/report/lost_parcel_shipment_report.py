@@ -74,7 +74,7 @@ class LostParcelShipmentReport(models.Model):
         ],
         "res.partner": ["country_id", "state_id", "zip"],
         "sale.order": ["lost_parcel_sales_channel"],
-        "lost.parcel.case": ["picking_id", "state", "total_cost"],
+        "lost.parcel.case": ["picking_id", "state", "total_cost", "recovered_amount"],
         # Read by the lane statistics (longest gap between two events).
         "stock.tracking.event": ["picking_id", "occurred_at"],
     }
@@ -160,9 +160,9 @@ class LostParcelShipmentReport(models.Model):
         return SQL("p.tracking_eta")
 
     def _select_money_recovered(self):
-        """Money recovered for the parcel, in company currency: claims override this (e.g. the
-        paid amounts of the parcel's claims, joined in ``_from``)."""
-        return SQL("0.0")
+        """Money recovered for the parcel, in company currency: what claims to carriers and
+        insurers paid back for its cases (``lost.parcel.case.recovered_amount``)."""
+        return SQL("COALESCE(cases.money_recovered, 0.0)")
 
     def _select(self):
         delivered = SQL("(p.tracking_status = 'delivered')")
@@ -223,7 +223,8 @@ class LostParcelShipmentReport(models.Model):
                        COUNT(*) AS case_count,
                        COUNT(*) FILTER (WHERE c.state = 'false_alarm') AS false_alarm_count,
                        BOOL_OR(c.state IN %(lost_states)s) AS lost,
-                       SUM(c.total_cost) FILTER (WHERE c.state IN %(lost_states)s) AS money_lost
+                       SUM(c.total_cost) FILTER (WHERE c.state IN %(lost_states)s) AS money_lost,
+                       SUM(c.recovered_amount) AS money_recovered
                   FROM lost_parcel_case c
               GROUP BY c.picking_id
             ) cases ON cases.picking_id = p.id

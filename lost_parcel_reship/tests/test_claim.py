@@ -242,6 +242,9 @@ class TestClaimFlow(ClaimCommon):
             (recovered, net), (45.0, 18.0 - 45.0), "only case A was reshipped: its cost, minus both shares"
         )
         self.assertIn("recovered by claim", case_b.message_ids[0].body)
+        # The carrier report reads what was recovered.
+        stats = self.env["lost.parcel.shipment.report"]._lane_statistics(False, group_by=("carrier_id",), gaps=False)
+        self.assertEqual(stats[(self.carrier.id,)]["money_recovered"], 45.0)
         with self.assertRaises(UserError):
             claim.unlink()
 

@@ -66,7 +66,7 @@ class TestInsurance(ClaimCommon):
         fragile_home = self._quotation(self.customer_us, [(self.product, 1)])
 
         self.assertTrue(valuable.lost_parcel_insurance_suggested)
-        self.assertEqual(valuable.lost_parcel_insurance_rule_id, self.valuable, "no destination is high-risk yet")
+        self.assertEqual(valuable.lost_parcel_insurance_rule_id, self.valuable, "no destination is high-risk")
         self.assertEqual(valuable.lost_parcel_suggested_premium, 2.0, "1.5 % of 125 is below the minimum")
         advice = valuable.lost_parcel_insurance_advice
         for expected in ("Valuable parcels", "goods value", "125.00", "ShipSure Insurance", "Anything over 100"):
@@ -85,6 +85,29 @@ class TestInsurance(ClaimCommon):
         form = self.env["sale.order"].get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn('name="lost_parcel_insurance_advice"', form)
         self.assertIn('name="action_lost_parcel_take_insurance"', form)
+
+    def test_high_risk_destination_from_the_loss_statistics(self):
+        rule = self.InsuranceRule.create(
+            {"name": "Risky places", "sequence": 1, "high_risk_destination": True, "insurance_provider": "carrier"}
+        )
+        order = self._quotation(self.customer_nl, [(self.product_b, 1)])
+        self.assertNotEqual(order.lost_parcel_insurance_rule_id, rule, "no region listed yet")
+        self.env["lost.parcel.risk.region"].sudo().create(
+            {
+                "company_id": self.env.company.id,
+                "kind": "country",
+                "country_id": self.env.ref("base.nl").id,
+                "shipped": 200,
+                "lost": 16,
+                "loss_rate": 8.0,
+                "window_days": 90,
+                "threshold": 5.0,
+            }
+        )
+        order = self._quotation(self.customer_nl, [(self.product_b, 1)])
+        self.assertEqual(order.lost_parcel_insurance_rule_id, rule)
+        self.assertIn("8.0% of parcels lost over the last 90 days", order.lost_parcel_insurance_advice)
+        self.assertFalse(self._quotation(self.customer_us, [(self.product_b, 1)]).lost_parcel_insurance_rule_id == rule)
 
     def test_insurance_taken_on_the_order_is_recorded_on_its_delivery(self):
         order = self._quotation(self.customer_nl, [(self.product, 3)])
