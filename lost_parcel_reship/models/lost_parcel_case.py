@@ -26,7 +26,7 @@ from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, float_compare, float_is_zero, format_date, formatLang
+from odoo.tools import SQL, float_compare, float_is_zero, format_date, format_datetime, formatLang
 
 _logger = logging.getLogger(__name__)
 
@@ -43,6 +43,8 @@ STATES = [
 REVIEW_STATES = ("detected", "to_review")
 # Still needing work: under review, or confirmed and not yet reshipped or refunded.
 OPEN_STATES = (*REVIEW_STATES, "confirmed")
+# Nothing left to do: folded in the kanban.
+CLOSED_STATES = ("reshipped", "refunded", "dismissed", "false_alarm")
 # The parcel was lost (for costs, claims and loss statistics).
 LOST_STATES = ("confirmed", "reshipped", "refunded")
 SIGNAL_BASE_SCORE = {"stalled": 20, "late": 15, "no_record": 15, "eta_overdue": 15, "inquiry": 0}
@@ -93,6 +95,7 @@ class LostParcelCase(models.Model):
     tracking_last_event_date = fields.Datetime(related="picking_id.tracking_last_event_date")
     tracking_eta = fields.Datetime(related="picking_id.tracking_eta")
     tracking_event_ids = fields.One2many(related="picking_id.tracking_event_ids")
+    tracking_event_count = fields.Integer(related="picking_id.tracking_event_count")
     shipped_date = fields.Datetime(related="picking_id.date_done", string="Shipped On")
     age_days = fields.Integer("Days Since Shipping", compute="_compute_age_days")
     # Decided once, by the order (sale.order._lost_parcel_sales_channel), for cases and reports alike.
@@ -155,7 +158,20 @@ class LostParcelCase(models.Model):
         "stock.picking", "lost_parcel_case_id", string="Reship Transfers", readonly=True
     )
     reship_move_ids = fields.One2many("stock.move", "lost_parcel_case_id", string="Reship Moves", readonly=True)
-    reship_state = fields.Selection(related="reship_picking_id.state", string="Reship Status")
+    reship_picking_count = fields.Integer(compute="_compute_reship_picking_count")
+    reship_state = fields.Selection(related="reship_picking_id.state", string="Reship Transfer Status")
+    reship_progress = fields.Selection(
+        [
+            ("waiting", "Waiting for stock"),
+            ("ready", "Ready to ship"),
+            ("shipped", "Shipped"),
+            ("delivered", "Delivered"),
+            ("cancelled", "Cancelled"),
+        ],
+        "Reship Status",
+        compute="_compute_reship_progress",
+        help="Where the replacement is: waiting for stock, ready to leave the warehouse, on its way, or delivered.",
+    )
     reship_tracking_ref = fields.Char(related="reship_picking_id.carrier_tracking_ref", string="New Tracking Number")
     reship_shortage = fields.Char(
         "Missing for Reship",
@@ -260,7 +276,10 @@ class LostParcelCase(models.Model):
         "Refunded", readonly=True, copy=False, help="Untaxed amount of the credit note or of the order adjustment."
     )
     lost_shipping_cost = fields.Monetary(
-        "Lost Parcel Shipping Cost", compute="_compute_lost_shipping_cost", help="What the lost parcel's label cost."
+        "Lost Parcel Shipping Cost",
+        compute="_compute_lost_shipping_cost",
+        store=True,
+        help="What the lost parcel's label cost (the delivery's shipping price).",
     )
     total_cost = fields.Monetary(
         "Total Cost",
@@ -308,6 +327,15 @@ class LostParcelCase(models.Model):
     @api.model
     def _expand_states(self, states, domain):
         return [key for key, _label in self._fields["state"].selection]
+
+    @api.model
+    def web_read_group(self, domain, fields, groupby, limit=None, offset=0, orderby=False, lazy=True):
+        # The kanban by state folds the closed columns, as stages marked folded do.
+        result = super().web_read_group(domain, fields, groupby, limit=limit, offset=offset, orderby=orderby, lazy=lazy)
+        if groupby and groupby[0] == "state":
+            for group in result["groups"]:
+                group["__fold"] = group.get("state") in CLOSED_STATES
+        return result
 
     @api.model
     def _selection_compensation_coupon(self):
@@ -409,6 +437,24 @@ class LostParcelCase(models.Model):
         for case in self:
             case.access_url = f"/my/lost_parcels/{case.id}"
         return res
+
+    @api.depends("reship_picking_ids")
+    def _compute_reship_picking_count(self):
+        for case in self:
+            case.reship_picking_count = len(case.reship_picking_ids)
+
+    @api.depends("reship_picking_id.state", "reship_picking_id.tracking_status", "reship_shortage")
+    def _compute_reship_progress(self):
+        for case in self:
+            reship = case.reship_picking_id
+            if not reship:
+                case.reship_progress = False
+            elif reship.state == "cancel":
+                case.reship_progress = "cancelled"
+            elif reship.state == "done":
+                case.reship_progress = "delivered" if reship.tracking_status == "delivered" else "shipped"
+            else:
+                case.reship_progress = "waiting" if case.reship_shortage else "ready"
 
     @api.depends("picking_id.carrier_price")
     def _compute_lost_shipping_cost(self):
@@ -520,9 +566,11 @@ class LostParcelCase(models.Model):
         under_review = self.state in REVIEW_STATES
         delivered = self.tracking_status == "delivered"
         blockers = {
-            "reverify": not self.state == "detected"
+            "reverify": not under_review
             and _(
-                "Case %(case)s is %(state)s: only a newly detected case is re-verified.", case=self.name, state=state
+                "Case %(case)s is %(state)s: only a case waiting for review is re-verified.",
+                case=self.name,
+                state=state,
             ),
             "confirm": (
                 not under_review
@@ -712,7 +760,19 @@ class LostParcelCase(models.Model):
             note=note,
             user_id=self.env.user.id,
         )
-        return True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._(
+                    "Activity planned for you: ask %(contact)s to trace %(ref)s (see the case's activities).",
+                    contact=contact,
+                    ref=self.carrier_tracking_ref or "-",
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_reship(self):
         """One click: reship everything that was lost. All cases or none; a case already
@@ -1021,13 +1081,17 @@ class LostParcelCase(models.Model):
 
     # ------------------------------------------------------------------ review
     def _reverify(self):
-        """Poll the carrier again before anyone spends time on the case: movement since
-        detection closes the case as a false alarm."""
+        """Poll the carrier again: movement since the case opened closes it as a false alarm;
+        otherwise a new case goes to review (the customer hears of it as the policy says), and
+        the chatter says what the carrier answered."""
         cases = self.filtered("can_be_reverified")
         if not cases:
             return cases
         before = {case.id: case.tracking_last_event_date for case in cases}
+        newly_detected = cases.filtered(lambda c: c.state == "detected")
         cases.picking_id._update_tracking()
+        # A delivery reported by this poll may have closed or moved cases already.
+        cases = cases.filtered(lambda c: c.state in REVIEW_STATES)
         moved = self.browse()
         for case in cases:
             last_event = before[case.id]
@@ -1040,13 +1104,22 @@ class LostParcelCase(models.Model):
                 moved |= case
         moved._close_false_alarm()
         to_review = cases - moved
-        for case in to_review.filtered(lambda c: c.picking_id.tracking_error):
-            case.message_post(
-                body=self.env._("Re-verification could not reach the carrier: %s", case.picking_id.tracking_error)
-            )
+        labels = dict(self.env["stock.picking"]._fields["tracking_status"]._description_selection(self.env))
+        for case in to_review:
+            picking = case.picking_id
+            if picking.tracking_error:
+                body = self.env._("Re-verification could not reach the carrier: %s", picking.tracking_error)
+            else:
+                body = self.env._(
+                    "Re-verified with the carrier: no movement (%(status)s, last event %(date)s).",
+                    status=labels.get(picking.tracking_status, "-"),
+                    date=format_datetime(self.env, picking.tracking_last_event_date) or "-",
+                )
+            case.message_post(body=body, subtype_xmlid="mail.mt_note")
         to_review.write({"state": "to_review"})
-        to_review._notify_customer("opened")
-        to_review._auto_confirm()
+        new_in_review = to_review & newly_detected
+        new_in_review._notify_customer("opened")
+        new_in_review._auto_confirm()
         return to_review
 
     def _close_false_alarm(self):

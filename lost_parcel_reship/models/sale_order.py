@@ -1,8 +1,18 @@
+import re
+
 from odoo import api, fields, models
 
 # Characters of the customer's own words kept with a portal "not received" report.
 INQUIRY_MESSAGE_MAX = 2000
 MARKETPLACES = ("amazon", "ebay", "shopify", "walmart", "wish")
+# Store order numbers as connectors and sellers copy them into the customer reference.
+MARKETPLACE_REF_PATTERNS = [
+    ("amazon", re.compile(r"^(AMZ(ON)?[-_ ]|AMAZON[-_ ])|^\d{3}-\d{7}-\d{7}$", re.IGNORECASE)),
+    ("ebay", re.compile(r"^EBAY[-_ ]", re.IGNORECASE)),
+    ("shopify", re.compile(r"^(SHOPIFY|SHOP)[-_ ]", re.IGNORECASE)),
+    ("walmart", re.compile(r"^(WALMART|WMT)[-_ ]", re.IGNORECASE)),
+    ("wish", re.compile(r"^WISH[-_ ]", re.IGNORECASE)),
+]
 SALES_CHANNELS = [
     ("amazon", "Amazon"),
     ("ebay", "eBay"),
@@ -171,8 +181,9 @@ class SaleOrder(models.Model):
         return ["team_id.name", "client_order_ref", *names]
 
     def _lost_parcel_sales_channel(self):
-        """(sales channel, marketplace order reference) of the order, from a store connector's
-        field when one is installed, else from the sales team's name.
+        """(sales channel, marketplace order reference) of the order: a store connector's field
+        when one is installed, else the store's own reference in the customer reference (an
+        ``EBAY-`` prefix, Amazon's 3-7-7 digit order number), else the sales team's name.
 
         :return: (channel code of ``lost.parcel.case.sales_channel`` or False, reference or False)
         """
@@ -183,10 +194,14 @@ class SaleOrder(models.Model):
             for name in names:
                 if name in self._fields and self[name]:
                     return channel, str(self[name])
+        reference = (self.client_order_ref or "").strip()
+        for channel, pattern in MARKETPLACE_REF_PATTERNS:
+            if pattern.match(reference):
+                return channel, reference
         team = (self.team_id.name or "").lower()
         for channel in MARKETPLACES:
             if channel in team:
-                return channel, self.client_order_ref or False
+                return channel, reference or False
         return "other", False
 
     def _lost_parcel_awaited_pickings(self):

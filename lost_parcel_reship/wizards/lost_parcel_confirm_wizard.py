@@ -14,3 +14,10 @@ class LostParcelConfirmWizard(models.TransientModel):
         self.ensure_one()
         self.case_ids._confirm_lost(self.confirmed_date, self.carrier_confirmation_ref, self.attachment_ids)
         return {"type": "ir.actions.act_window_close"}
+
+    def action_confirm_and_reship(self):
+        """The common case in one step: confirm, then reship everything that was lost."""
+        self.action_confirm()
+        if len(self.case_ids) == 1:
+            return self.case_ids.action_reship()
+        return self.case_ids.action_reship_batch()
