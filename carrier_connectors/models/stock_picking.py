@@ -178,6 +178,7 @@ class StockPicking(models.Model):
         new_events = []
         now = fields.Datetime.now()
         changed = self.browse()
+        updated = set()
         labels = dict(STATUS_SELECTION)
         notes = {}
         for picking in pickings:
@@ -187,9 +188,11 @@ class StockPicking(models.Model):
                 if (picking.id, vals["event_key"]) not in known:
                     known.add((picking.id, vals["event_key"]))
                     new_events.append(vals)
+                    updated.add(picking.id)
             vals = picking._prepare_tracking_vals(result, now)
             if vals.get("tracking_status") and vals["tracking_status"] != picking.tracking_status:
                 changed |= picking
+                updated.add(picking.id)
                 last = result.events[-1] if result.events else None
                 detail = f" ({last.description}, {last.location})" if last else ""
                 notes[picking.id] = self.env._(
@@ -204,6 +207,7 @@ class StockPicking(models.Model):
         if notes:
             changed._message_log_batch(bodies=notes)
         changed._hook_tracking_status_changed()
+        pickings.filtered(lambda p: p.id in updated)._hook_tracking_updated()
         return changed
 
     def _prepare_tracking_vals(self, result, now):
@@ -237,4 +241,11 @@ class StockPicking(models.Model):
     def _hook_tracking_status_changed(self):
         """Called with the pickings whose normalized status just changed. Extended by
         lost_parcel_reship to react to exceptions and deliveries."""
+        return True
+
+    def _hook_tracking_updated(self):
+        """Called with the pickings that have news from the carrier (a new event or a new status),
+        whichever way it came (poll, webhook, Update Tracking), in the transaction that stores it.
+        Extended by lost_parcel_reship to queue detection for exactly these parcels; an override
+        must stay cheap (a webhook waits for it): queue work, do not do it here."""
         return True

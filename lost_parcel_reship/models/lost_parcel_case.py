@@ -19,14 +19,16 @@ Large self-contained work lives in helper models that never extend this one: the
 """
 
 import logging
+import threading
 from collections import defaultdict
 from datetime import timedelta
 
+import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, float_compare, float_is_zero, format_date, format_datetime, formatLang
+from odoo.tools import SQL, float_compare, float_is_zero, format_date, format_datetime, formatLang, split_every
 
 _logger = logging.getLogger(__name__)
 
@@ -47,6 +49,10 @@ OPEN_STATES = (*REVIEW_STATES, "confirmed")
 CLOSED_STATES = ("reshipped", "refunded", "dismissed", "false_alarm")
 # The parcel was lost (for costs, claims and loss statistics).
 LOST_STATES = ("confirmed", "reshipped", "refunded")
+# Cases re-verified with the carrier per committed transaction by the full run.
+REVERIFY_BATCH_SIZE = 100
+# Parcels with carrier news checked per committed transaction by the event-driven run.
+EVENT_BATCH_SIZE = 1000
 SIGNAL_BASE_SCORE = {"stalled": 20, "late": 15, "no_record": 15, "eta_overdue": 15, "inquiry": 0}
 
 
@@ -113,6 +119,12 @@ class LostParcelCase(models.Model):
     signals = fields.Char(compute="_compute_signals", help="The reasons' signals, in the reader's language.")
     first_signal_date = fields.Datetime(
         compute="_compute_score", store=True, help="When the earliest of the reasons first held."
+    )
+    opened_last_event_date = fields.Datetime(
+        "Last Event When Opened",
+        compute="_compute_opened_last_event_date",
+        store=True,
+        help="The carrier's last event when the case opened: a later one means the parcel moves again.",
     )
     parent_case_id = fields.Many2one(
         "lost.parcel.case",
@@ -367,6 +379,11 @@ class LostParcelCase(models.Model):
             case.first_signal_date = min(case.reason_ids.mapped("signal_date"), default=False)
 
     @api.depends("shipped_date")
+    @api.depends()  # set once, when the case opens
+    def _compute_opened_last_event_date(self):
+        for case in self:
+            case.opened_last_event_date = case.picking_id.tracking_last_event_date
+
     def _compute_age_days(self):
         now = fields.Datetime.now()
         for case in self:
@@ -1021,7 +1038,7 @@ class LostParcelCase(models.Model):
                 self._prepare_reason_vals(rule, signal, extra, data, now) for rule, signal, extra in found[data["id"]]
             ]
             vals_list.append(self._prepare_detected_case_vals(data, reasons, reviewers[company], now))
-        cases = self.with_context(tracking_disable=True, mail_create_nolog=True).create(vals_list)
+        cases = self.with_context(tracking_disable=True, mail_create_nolog=True)._create_one_per_parcel(vals_list)
         # Chatter notes stay as written: in the company's language, whoever runs detection.
         bodies = {}
         for company, company_cases in cases.grouped("company_id").items():
@@ -1030,6 +1047,25 @@ class LostParcelCase(models.Model):
                 bodies[case.id] = in_company_lang.env._("Parcel flagged as probably lost: %s", case.signals)
         cases._message_log_batch(bodies=bodies)
         cases._schedule_review_activities()
+        return cases
+
+    @api.model
+    def _create_one_per_parcel(self, vals_list):
+        """Create the cases; a parcel that meanwhile got its case from a concurrent detection (the
+        scheduled run and the event-driven one racing) is skipped, not doubled: the partial
+        unique index of ``init`` refuses it, then the batch is created parcel by parcel."""
+        try:
+            with self.env.cr.savepoint():
+                return self.create(vals_list)
+        except psycopg2.errors.UniqueViolation:
+            _logger.info("A concurrent detection opened some of these %s cases first", len(vals_list))
+        cases = self.browse()
+        for vals in vals_list:
+            try:
+                with self.env.cr.savepoint():
+                    cases |= self.create([vals])
+            except psycopg2.errors.UniqueViolation:
+                _logger.info("Parcel %s already has its case: not opened twice", vals["picking_id"])
         return cases
 
     def _default_reviewer(self, company):
@@ -1080,28 +1116,20 @@ class LostParcelCase(models.Model):
         self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
 
     # ------------------------------------------------------------------ review
-    def _reverify(self):
-        """Poll the carrier again: movement since the case opened closes it as a false alarm;
+    def _reverify(self, poll=True):
+        """Check with the carrier again (``poll``: ask it now; without, the tracking was just
+        updated by a poll or a push): movement since the case opened closes it as a false alarm;
         otherwise a new case goes to review (the customer hears of it as the policy says), and
         the chatter says what the carrier answered."""
         cases = self.filtered("can_be_reverified")
         if not cases:
             return cases
-        before = {case.id: case.tracking_last_event_date for case in cases}
         newly_detected = cases.filtered(lambda c: c.state == "detected")
-        cases.picking_id._update_tracking()
+        if poll:
+            cases.picking_id._update_tracking()
         # A delivery reported by this poll may have closed or moved cases already.
         cases = cases.filtered(lambda c: c.state in REVIEW_STATES)
-        moved = self.browse()
-        for case in cases:
-            last_event = before[case.id]
-            picking = case.picking_id
-            if picking.tracking_status == "delivered" or (
-                picking.tracking_last_event_date
-                and (not last_event or picking.tracking_last_event_date > last_event)
-                and picking.tracking_status not in ("exception", "returning", "returned", "expired")
-            ):
-                moved |= case
+        moved = cases._moving_again()
         moved._close_false_alarm()
         to_review = cases - moved
         labels = dict(self.env["stock.picking"]._fields["tracking_status"]._description_selection(self.env))
@@ -1122,16 +1150,33 @@ class LostParcelCase(models.Model):
         new_in_review._auto_confirm()
         return to_review
 
+    def _moving_again(self):
+        """The cases whose parcel moves again: delivered, or a carrier event newer than the last
+        one known when the case opened, with a status that is not itself alarming."""
+        return self.filtered(
+            lambda case: (
+                case.tracking_status == "delivered"
+                or (
+                    case.tracking_last_event_date
+                    and (not case.opened_last_event_date or case.tracking_last_event_date > case.opened_last_event_date)
+                    and case.tracking_status not in ("exception", "returning", "returned", "expired")
+                )
+            )
+        )
+
     def _close_false_alarm(self):
+        labels = dict(self.env["stock.picking"]._fields["tracking_status"]._description_selection(self.env))
         for case in self:
             picking = case.picking_id
+            # The event that cleared it: the newest one, as the carrier wrote it.
+            event = picking.tracking_event_ids.sorted(lambda e: (e.occurred_at, e.id), reverse=True)[:1]
+            detail = ", ".join(filter(None, [event.description, event.location]))
             case.message_post(
                 body=self.env._(
-                    "Closed as a false alarm: the carrier reports %(status)s, last event on %(date)s.",
-                    status=dict(picking._fields["tracking_status"]._description_selection(self.env)).get(
-                        picking.tracking_status, "-"
-                    ),
-                    date=fields.Datetime.to_string(picking.tracking_last_event_date) or "-",
+                    "Closed as a false alarm: the carrier reports %(status)s, last event on %(date)s%(detail)s.",
+                    status=labels.get(picking.tracking_status, "-"),
+                    date=format_datetime(self.env, picking.tracking_last_event_date) or "-",
+                    detail=f" ({detail})" if detail else "",
                 )
             )
         self.write({"state": "false_alarm", "closed_date": fields.Datetime.now()})
@@ -1526,11 +1571,70 @@ class LostParcelCase(models.Model):
         )
 
     # ------------------------------------------------------------------ crons
+    def init(self):
+        # One case per parcel at a time (a new one only after a false alarm), whatever races.
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS lost_parcel_case_one_per_parcel"
+                " ON lost_parcel_case (picking_id) WHERE state != 'false_alarm'"
+            )
+        )
+
+    def _commit_progress(self):
+        """Commit a scheduled action's finished batch (DESIGN.md, Scale: a crash loses at most one
+        batch, and no row lock is held across the next batch's carrier calls). Not in tests."""
+        if not getattr(threading.current_thread(), "testing", False):
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
     @api.model
     def _cron_detect_lost_parcels(self):
+        """The full run, for the signals that need time to pass (stalled, ETA overdue, no carrier
+        record): open the cases and commit them, then re-verify them with the carrier in
+        committed batches."""
         cases = self.env["lost.parcel.rule"]._detect_lost_parcels()
-        cases._reverify()
+        self._commit_progress()
+        for batch in split_every(REVERIFY_BATCH_SIZE, cases.ids, self.browse):
+            batch._reverify()
+            self._commit_progress()
         return cases
+
+    @api.model
+    def _cron_detect_changed_parcels(self, batch_size=None):
+        """Detection for the parcels with news from the carrier, queued by their tracking update
+        (``stock.picking._hook_tracking_updated``) and run as soon as it is committed: a parcel
+        moving again closes its case under review as a false alarm, the rules run for exactly
+        these parcels, and new cases are checked against the tracking just received. A fixed
+        number of queries per batch, committed per batch.
+
+        :return: the cases opened
+        """
+        batch_size = batch_size or EVENT_BATCH_SIZE
+        opened = self.browse()
+        Picking = self.env["stock.picking"]
+        # A fresh snapshot: parcels a push committed since the scheduler started are locked, not
+        # refused as concurrent updates.
+        self._commit_progress()
+        while True:
+            Picking.flush_model(["lost_parcel_detect_requested"])
+            rows = self.env.execute_query(
+                SQL(
+                    """SELECT id FROM stock_picking
+                        WHERE lost_parcel_detect_requested IS NOT NULL
+                     ORDER BY lost_parcel_detect_requested, id
+                        LIMIT %s FOR UPDATE SKIP LOCKED""",
+                    batch_size,
+                )
+            )
+            if not rows:
+                return opened
+            pickings = Picking.browse([row[0] for row in rows])
+            pickings.write({"lost_parcel_detect_requested": False})
+            under_review = self.search([("picking_id", "in", pickings.ids), ("state", "in", REVIEW_STATES)])
+            under_review._moving_again()._close_false_alarm()
+            cases = self.env["lost.parcel.rule"]._detect_lost_parcels(picking_ids=pickings.ids)
+            cases._reverify(poll=False)
+            opened |= cases
+            self._commit_progress()
 
     @api.model
     def _digest_values(self, company, now=None):
@@ -1557,13 +1661,11 @@ class LostParcelCase(models.Model):
     @api.model
     def _cron_send_digest(self):
         """Mail each lost-parcel manager what needs attention, once a day."""
-        if self.env["ir.config_parameter"].sudo().get_param("lost_parcel_reship.digest_enabled") == "False":
-            return False
         managers = self.env.ref("lost_parcel_reship.group_lost_parcel_manager").users.filtered(
             lambda u: u.email and not u.share and u.active
         )
         mails = self.env["mail.mail"]
-        for company in managers.company_ids:
+        for company in managers.company_ids.filtered("lost_parcel_digest"):
             values = self.with_company(company)._digest_values(company)
             if not any(values.values()):
                 continue

@@ -121,10 +121,12 @@ class LostParcelRule(models.Model):
                 raise ValidationError(self.env._("Rule %s: customer inquiries need a period in days.", rule.name))
 
     # ------------------------------------------------------------------ detection
-    def _candidate_domain(self, now):
-        """Shipped parcels this rule watches: not delivered, old enough, no open case."""
+    def _candidate_domain(self, now, picking_ids=None):
+        """Shipped parcels this rule watches: not delivered, old enough, no open case (among
+        ``picking_ids`` only, when given: the parcels with news from the carrier)."""
         self.ensure_one()
-        domain = [
+        domain = [("id", "in", list(picking_ids))] if picking_ids is not None else []
+        domain += [
             ("company_id", "=", self.company_id.id),
             ("state", "=", "done"),
             ("picking_type_code", "=", "outgoing"),
@@ -215,11 +217,12 @@ class LostParcelRule(models.Model):
         )
         return dict(rows)
 
-    def _evaluate(self, now):
-        """{picking id: {signal: extra}} for this rule; a fixed number of queries."""
+    def _evaluate(self, now, picking_ids=None):
+        """{picking id: {signal: extra}} for this rule (among ``picking_ids`` when given); a fixed
+        number of queries, however many parcels."""
         self.ensure_one()
         Picking = self.env["stock.picking"]
-        candidate_domain = self._candidate_domain(now)
+        candidate_domain = self._candidate_domain(now, picking_ids)
         matches = defaultdict(dict)
         for signal, domain in self._signal_domains(now).items():
             for picking_id in Picking._search(candidate_domain + domain):
@@ -286,12 +289,16 @@ class LostParcelRule(models.Model):
         return matches
 
     @api.model
-    def _detect_lost_parcels(self, now=None):
-        """Run every active rule and open one case per newly flagged parcel."""
+    def _detect_lost_parcels(self, now=None, picking_ids=None):
+        """Run every active rule and open one case per newly flagged parcel: over every shipped
+        parcel (the scheduled full run), or over ``picking_ids`` only (the parcels whose tracking
+        just changed), with the same queries either way."""
         now = now or fields.Datetime.now()
         found = defaultdict(list)  # picking id -> [(rule, signal, extra)]
+        if picking_ids is not None and not picking_ids:
+            return self.env["lost.parcel.case"]
         for rule in self.search([]):
-            for picking_id, signals in rule._evaluate(now).items():
+            for picking_id, signals in rule._evaluate(now, picking_ids).items():
                 found[picking_id] += [(rule, signal, extra) for signal, extra in signals.items()]
         if not found:
             return self.env["lost.parcel.case"]

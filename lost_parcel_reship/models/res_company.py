@@ -12,6 +12,18 @@ TEMPLATE_DOMAIN = [("model", "=", "lost.parcel.case")]
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    # Alerts. On the company, not in ir.config_parameter: a boolean parameter defaulting to
+    # True cannot be switched off there (unchecking deletes the parameter, which reads as True).
+    lost_parcel_digest = fields.Boolean(
+        "Daily Digest to Managers", default=True, help="Mail managers the new cases, the waiting ones, the exceptions."
+    )
+    lost_parcel_event_detection = fields.Boolean(
+        "Check Parcels on Carrier News",
+        default=True,
+        help="Run the detection rules for a parcel as soon as its tracking changes (push or poll), "
+        "instead of waiting for the scheduled full run.",
+    )
+
     # Sending policy: per step, how the customer is told and with which template (empty: ours).
     lost_parcel_opened_mode = fields.Selection(
         NOTICE_MODES,

@@ -13,11 +13,8 @@ class ResConfigSettings(models.TransientModel):
         help="Owns every new lost-parcel case and gets its review activity. Empty: the company's first Lost "
         "Parcels manager.",
     )
-    lost_parcel_digest = fields.Boolean(
-        "Daily Digest to Managers",
-        config_parameter="lost_parcel_reship.digest_enabled",
-        default=True,
-    )
+    lost_parcel_digest = fields.Boolean(related="company_id.lost_parcel_digest", readonly=False)
+    lost_parcel_event_detection = fields.Boolean(related="company_id.lost_parcel_event_detection", readonly=False)
 
     # Customer communication: the company's sending policy
     lost_parcel_opened_mode = fields.Selection(related="company_id.lost_parcel_opened_mode", readonly=False)

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount
+from odoo.tools import SQL, format_amount
 
 CASE_GROUP = "lost_parcel_reship.group_lost_parcel_user"
 INSURANCE_PROVIDERS = [("carrier", "The carrier (declared value)"), ("insurer", "A shipping insurer")]
@@ -27,6 +27,15 @@ class StockPicking(models.Model):
     )
     lost_parcel_marketplace_ref = fields.Char(
         related="lost_parcel_case_id.marketplace_order_ref", string="Marketplace Order Ref.", groups=CASE_GROUP
+    )
+
+    lost_parcel_detect_requested = fields.Datetime(
+        "Lost Parcel Check Queued",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="News from the carrier waits for the detection rules (set by a tracking update, "
+        "cleared within a minute by the scheduled action that checks it).",
     )
 
     # Shown on deliveries not yet shipped to a destination where parcels get lost.
@@ -199,6 +208,28 @@ class StockPicking(models.Model):
                     note=text,
                     user_id=case.user_id.id,
                 )
+        return res
+
+    def _hook_tracking_updated(self):
+        """Carrier news (a push, a poll, Update Tracking) queues these shipped parcels for the
+        detection rules, run by a scheduled action triggered now: it starts once this
+        transaction is committed and never slows the webhook's answer."""
+        res = super()._hook_tracking_updated()
+        shipped = self.filtered(
+            lambda p: (
+                p.state == "done" and p.picking_type_code == "outgoing" and p.company_id.lost_parcel_event_detection
+            )
+        )
+        if shipped:
+            self.env.execute_query(
+                SQL(
+                    "UPDATE stock_picking SET lost_parcel_detect_requested = %s WHERE id IN %s",
+                    fields.Datetime.now(),
+                    tuple(shipped.ids),
+                )
+            )
+            shipped.invalidate_recordset(["lost_parcel_detect_requested"])
+            self.env.ref("lost_parcel_reship.ir_cron_detect_changed_parcels").sudo()._trigger()
         return res
 
     def _follow_reship_to_customer(self):

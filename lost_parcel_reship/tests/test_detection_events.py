@@ -1,0 +1,123 @@
+"""Event-driven detection: carrier news (a push, a poll) becomes a case without the daily run."""
+
+from unittest.mock import patch
+
+from odoo import fields, models
+from odoo.tests import Form, HttpCase, tagged
+
+from odoo.addons.carrier_connectors.sandbox.providers import aftership as aftership_sandbox
+
+from .common import LostParcelCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDetectionEvents(HttpCase, LostParcelCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.account_as = cls._create_account(
+            "aftership", "AfterShip test", api_key="sandbox-key", webhook_secret="aftership-webhook-secret"
+        )
+        cls.carrier_as = cls._create_carrier("Cainiao via AfterShip", cls.account_as)
+        cls.event_cron = cls.env.ref("lost_parcel_reship.ir_cron_detect_changed_parcels")
+        cls.daily_cron = cls.env.ref("lost_parcel_reship.ir_cron_detect_lost_parcels")
+
+    def _push(self, number):
+        body, headers = aftership_sandbox.signed_webhook(self.sandbox.state, number, "aftership-webhook-secret")
+        response = self.url_open(f"/carrier_connectors/webhook/{self.account_as.id}", data=body, headers=headers)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.env.invalidate_all()  # stored by the server thread
+        return response
+
+    def _queued(self):
+        return self.env["ir.cron.trigger"].search([("cron_id", "=", self.event_cron.id)])
+
+    def _run_event_cron(self):
+        """What the cron worker does once the push is committed: run the triggered action."""
+        return self.env["lost.parcel.case"]._cron_detect_changed_parcels()
+
+    def test_signed_push_of_a_lost_parcel_opens_its_case_without_the_daily_run(self):
+        _order, picking = self._ship_order("CN0LOST7001", carrier=self.carrier_as, shipped_days_ago=10)
+        daily_lastcall = self.daily_cron.lastcall
+        self._push("CN0LOST7001")
+        self.assertEqual(picking.tracking_exception_kind, "lost")
+        self.assertFalse(picking.lost_parcel_case_ids, "the webhook answers first: no detection in the request")
+        self.assertTrue(picking.lost_parcel_detect_requested, "the parcel waits for detection")
+        self.assertTrue(self._queued(), "the detection action is triggered to run as soon as the push is committed")
+        cases = self._run_event_cron()
+        case = picking.lost_parcel_case_ids
+        self.assertEqual(cases, case)
+        self.assertEqual(case.state, "to_review", "checked against the tracking just pushed, ready for review")
+        self.assertIn("exception", case.reason_ids.mapped("signal"))
+        self.assertFalse(picking.lost_parcel_detect_requested)
+        self.assertEqual(self.daily_cron.lastcall, daily_lastcall, "the daily full run did not run")
+
+    def test_two_pushes_and_a_racing_full_run_open_one_case(self):
+        _order, picking = self._ship_order("CN0LOST7002", carrier=self.carrier_as, shipped_days_ago=10)
+        self._push("CN0LOST7002")
+        self._push("CN0LOST7002")
+        self._run_event_cron()
+        self._run_event_cron()
+        self.assertEqual(len(picking.lost_parcel_case_ids), 1)
+        # A full run that started before that case was committed did not see it, and flags the
+        # parcel again: its case is refused by the database, not doubled, and nothing fails.
+        rule = self.rule_international
+        found = {picking.id: [(rule, "exception", None)]}
+        again = self.env["lost.parcel.case"]._create_from_detection(found, fields.Datetime.now())
+        self.assertFalse(again)
+        self.assertEqual(len(picking.lost_parcel_case_ids), 1, "one case per parcel, whichever path comes second")
+        picking.lost_parcel_case_ids._close_false_alarm()
+        self.assertTrue(
+            self.env["lost.parcel.case"]._create_from_detection(found, fields.Datetime.now()),
+            "after a false alarm the parcel may open a new case",
+        )
+
+    def test_a_burst_of_1000_changed_parcels_costs_the_queries_of_10(self):
+        def run_with(count, prefix):
+            pickings = self._ship_pickings_in_batch(
+                [f"JD0INTRANSIT{prefix}{i:04d}" for i in range(count)], self.carrier, partner=self.customer_nl
+            )
+            pickings.date_done = self._days_ago(30)
+            pickings._update_tracking()  # the poll brings news for every one: all queued
+            self.assertEqual(len(pickings.filtered("lost_parcel_detect_requested")), count)
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            self._run_event_cron()
+            self.env.flush_all()
+            queries = self.env.cr.sql_log_count - before
+            self.assertFalse(pickings.filtered("lost_parcel_detect_requested"), "every queued parcel was checked")
+            return queries
+
+        # Odoo itself splits UPDATEs into chunks of 100 rows: lift that so the count shows what
+        # detection does per parcel, not Odoo's chunking.
+        with patch.object(models, "UPDATE_BATCH_SIZE", 2000):
+            run_with(3, "W")  # warm Odoo's caches first
+            small, large = run_with(10, "A"), run_with(1000, "B")
+        self.assertEqual(small, large, f"{small} queries for 10 changed parcels, {large} for 1,000")
+
+    def test_a_parcel_moving_again_closes_its_open_case(self):
+        _order, picking = self._shipped_and_polled("JD0STALLED7004")
+        case = self._detect().filtered(lambda c: c.picking_id == picking)
+        case._reverify()
+        self.assertEqual(case.state, "to_review")
+        self._run_event_cron()  # what the re-verification's own poll queued: nothing new
+        self.assertEqual(case.state, "to_review")
+        self.sandbox.state.set_scenario("JD0STALLED7004", "in_transit")
+        picking._update_tracking()  # the next poll
+        self._run_event_cron()
+        self.assertEqual(case.state, "false_alarm")
+        event = picking.tracking_event_ids[:1]
+        self.assertIn("Closed as a false alarm", case.message_ids[0].body)
+        self.assertIn(event.description, case.message_ids[0].body, "the note names the event that cleared it")
+
+    def test_switched_off_per_company_in_the_settings(self):
+        settings = Form(self.env["res.config.settings"])
+        settings.lost_parcel_event_detection = False
+        settings.lost_parcel_digest = False
+        settings.save().execute()
+        self.assertFalse(self.company.lost_parcel_event_detection or self.company.lost_parcel_digest)
+        self.assertFalse(Form(self.env["res.config.settings"]).lost_parcel_digest, "the switch stays off")
+        _order, picking = self._ship_order("CN0LOST7005", carrier=self.carrier_as, shipped_days_ago=10)
+        self._push("CN0LOST7005")
+        self.assertFalse(picking.lost_parcel_detect_requested or self._queued())
+        self.assertFalse(self._run_event_cron())
