@@ -89,10 +89,12 @@ class TestTrackingReliability(TrackingCommon):
         self.assertIn("Could not store", bad.tracking_error)
 
     def test_numbers_are_matched_normalized_when_polling(self):
-        _order, picking = self._ship_order(" jd0 delivered 7301 ")
-        picking._update_tracking()
-        self.assertEqual(picking.tracking_status, "delivered")
-        self.assertFalse(picking.tracking_error)
+        _order, typed = self._ship_order(" jd0 delivered 7301 ")
+        _order, scanned = self._ship_order("JD0DELIVERED7301")  # the same parcel, as the scanner reads it
+        (typed | scanned)._update_tracking()
+        self.assertEqual((typed | scanned).mapped("tracking_status"), ["delivered", "delivered"])
+        self.assertFalse(typed.tracking_error)
+        self.assertEqual(self.sandbox.state.requests["dhl"], 1, "one number, asked once")
 
     # ------------------------------------------------------------- secrets routing
     def test_only_system_admins_route_secrets(self):

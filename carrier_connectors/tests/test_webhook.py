@@ -153,8 +153,8 @@ class TestTrackingWebhook(HttpCase, TrackingCommon):
         self.assertEqual(self._push(self.account_17, *self._signed_push(self.account_17, number)).status_code, 200)
         self.assertEqual(self._read(picking), ("in_transit", 3))
         newest = picking.tracking_last_event_date
-        # A late redelivery of an old push: the parcel "stalled" weeks ago.
-        self.sandbox.state.set_scenario(number, "stalled")
+        # A late redelivery of an older push: the carrier's "lost" scan of two days ago.
+        self.sandbox.state.set_scenario(number, "lost")
         response = self._push(self.account_17, *self._signed_push(self.account_17, number))
         self.assertEqual(response.status_code, 200, response.text)
         status, events = self._read(picking)

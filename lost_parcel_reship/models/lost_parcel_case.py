@@ -94,6 +94,7 @@ class LostParcelCase(models.Model):
     tracking_exception_kind = fields.Selection(related="picking_id.tracking_exception_kind")
     tracking_last_event_date = fields.Datetime(related="picking_id.tracking_last_event_date")
     tracking_eta = fields.Datetime(related="picking_id.tracking_eta")
+    tracking_promised_date = fields.Datetime(related="picking_id.tracking_promised_date")
     tracking_event_ids = fields.One2many(related="picking_id.tracking_event_ids")
     tracking_event_count = fields.Integer(related="picking_id.tracking_event_count")
     shipped_date = fields.Datetime(related="picking_id.date_done", string="Shipped On")
