@@ -1,6 +1,7 @@
 import itertools
 import logging
 import threading
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -231,17 +232,30 @@ class StockPicking(models.Model):
                     answer = client_cls(**options).track(chunk)
                 return {pid: answer[number] for number in chunk for pid in numbers[number]}
             except Exception as exc:  # one bad chunk never stops the batch
-                _logger.warning(
-                    "%s while tracking %s number(s) of account %s; each gets a malformed-answer error",
-                    exc.__class__.__name__,
-                    len(chunk),
-                    account_id,
-                    exc_info=True,
-                )
-                error = CarrierError(
-                    ERROR_MALFORMED, f"{client_cls.label}: unexpected error ({exc.__class__.__name__}: {exc})"[:300]
-                )
-                return {pid: TrackingResult.failure(number, error) for number in chunk for pid in numbers[number]}
+                return chunk_failure(client_cls, options, numbers, chunk, exc)
+
+        def chunk_failure(client_cls, options, numbers, chunk, exc):
+            """Each parcel of ``chunk`` fails with ``exc``, credentials masked in the log and the error."""
+            secrets = [str(v) for v in (options.get("credentials") or {}).values() if v and len(str(v)) >= 4]
+
+            def redact(text):
+                for secret in sorted(secrets, key=len, reverse=True):
+                    text = text.replace(secret, "***")
+                return text
+
+            trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            _logger.warning(
+                "%s: %s while tracking %s number(s), each gets a malformed-answer error:\n%s",
+                client_cls.label,
+                exc.__class__.__name__,
+                len(chunk),
+                redact(trace),
+            )
+            error = CarrierError(
+                ERROR_MALFORMED,
+                f"{client_cls.label}: unexpected error ({exc.__class__.__name__}: {redact(str(exc))[:200]})",
+            )
+            return {pid: TrackingResult.failure(number, error) for number in chunk for pid in numbers[number]}
 
         # Round-robin over the accounts, so free threads take another carrier's work instead of
         # queueing behind the same account's concurrency limit.
