@@ -9,6 +9,9 @@ from ..clients.status import UNKNOWN
 
 _logger = logging.getLogger(__name__)
 
+# No tracking push comes near this: a larger body is refused before it is read or parsed.
+MAX_WEBHOOK_BYTES = 1024 * 1024
+
 
 class CarrierWebhookController(http.Controller):
     @http.route(
@@ -21,6 +24,16 @@ class CarrierWebhookController(http.Controller):
     )
     def tracking_webhook(self, account_id, **kwargs):
         """Tracking pushes from an aggregator (17TRACK, AfterShip), one URL per account."""
+        length = request.httprequest.content_length or 0
+        if length > MAX_WEBHOOK_BYTES:
+            _logger.warning(
+                "Refused a %s-byte tracking webhook for account %s from %s: over %s bytes",
+                length,
+                account_id,
+                request.httprequest.remote_addr,
+                MAX_WEBHOOK_BYTES,
+            )
+            return request.make_json_response({"error": "body too large"}, status=413)
         # Pushes come from the aggregator, not from a user: stored and logged in the chatter as OdooBot,
         # like the polling cron, not as the public user.
         account = request.env(user=SUPERUSER_ID)["carrier.tracking.account"].browse(account_id).exists()
@@ -29,6 +42,8 @@ class CarrierWebhookController(http.Controller):
             return request.make_json_response({"error": "unknown webhook"}, status=404)
         verify, parse = handlers
         body = request.httprequest.get_data()
+        if len(body) > MAX_WEBHOOK_BYTES:  # a body sent without its length
+            return request.make_json_response({"error": "body too large"}, status=413)
         headers = dict(request.httprequest.headers)
         if not account.webhook_secret or not verify(body, headers, account.webhook_secret):
             _logger.warning(

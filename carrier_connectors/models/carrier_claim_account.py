@@ -70,11 +70,16 @@ class CarrierClaimAccount(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if "base_url" not in vals:
+        if "base_url" not in vals and "provider" not in vals:
             return super().write(vals)
-        moved = self.filtered(lambda account: (account.base_url or "") != (vals["base_url"] or ""))
+        moved = self.filtered(
+            lambda account: (
+                ("base_url" in vals and (account.base_url or "") != (vals["base_url"] or ""))
+                or ("provider" in vals and account.provider != vals["provider"])
+            )
+        )
         if moved and not self.env.is_system():
-            raise AccessError(self.env._("Only system administrators can change the API base URL."))
+            raise AccessError(self.env._("Only system administrators can change the provider or the API base URL."))
         if not moved or "api_key" in vals:
             return super().write(vals)
         # A key entered for one host is never sent to another: the new host needs its key again.
@@ -82,7 +87,9 @@ class CarrierClaimAccount(models.Model):
         result = super(CarrierClaimAccount, moved).write({**vals, "api_key": False}) and result
         for account in moved:
             account.message_post(
-                body=self.env._("The API base URL changed: the API key was cleared. Enter the key for the new host.")
+                body=self.env._(
+                    "The provider or the API base URL changed: the API key was cleared. Enter the key for the new host."
+                )
             )
         return result
 

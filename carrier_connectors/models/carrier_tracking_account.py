@@ -1,6 +1,9 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 from ..clients import CarrierError, get_client_class, get_webhook_handlers, provider_selection
+from ..clients.base import normalize_tracking_number
 
 SECRET_FIELDS = ("api_key", "client_id", "client_secret", "partner_id", "checkword", "app_key", "app_secret")
 
@@ -44,6 +47,10 @@ class CarrierTrackingAccount(models.Model):
     carrier_ids = fields.One2many("delivery.carrier", "tracking_account_id", string="Shipping Methods")
     last_test_date = fields.Datetime(readonly=True)
     last_test_result = fields.Char(readonly=True)
+    can_route_credentials = fields.Boolean(
+        compute="_compute_can_route_credentials",
+        help="Whether the current user may change the provider or the API base URL.",
+    )
 
     _sql_constraints = [
         ("rate_limit_positive", "CHECK(rate_limit >= 0)", "The rate limit cannot be negative."),
@@ -56,6 +63,10 @@ class CarrierTrackingAccount(models.Model):
         for account in self:
             if account.provider and not account.base_url:
                 account.base_url = get_client_class(account.provider).default_base_url
+
+    @api.depends_context("uid")
+    def _compute_can_route_credentials(self):
+        self.can_route_credentials = self._may_route_credentials()
 
     @api.depends("provider")
     def _compute_provider_info(self):
@@ -115,22 +126,79 @@ class CarrierTrackingAccount(models.Model):
         }
 
     def _apply_webhook_results(self, results):
-        """Store pushed results on this account's parcels; returns the pickings updated."""
+        """Store pushed results on this account's parcels; returns the pickings updated.
+
+        Numbers match in their normalized form (``normalize_tracking_number``, as polling sends
+        them). Pushes may come out of order: one older than what a parcel knows never moves it
+        backwards (``stock.picking._apply_tracking_results(keep_newer=True)``)."""
         self.ensure_one()
-        by_number = {result.tracking_number: result for result in results}
-        pickings = self.env["stock.picking"].search(
-            [
-                ("tracking_account_id", "=", self.id),
-                ("carrier_tracking_ref", "in", list(by_number)),
-                ("state", "=", "done"),
-            ]
+        by_number = {}
+        for result in results:
+            number = normalize_tracking_number(result.tracking_number)
+            if number:
+                by_number[number] = result
+        if not by_number:
+            return self.env["stock.picking"]
+        # Wait for (or conflict with) a cron batch storing the same parcels: a conflict is a
+        # serialization failure, which Odoo retries, instead of a duplicate-event error.
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT id FROM stock_picking
+                    WHERE tracking_account_id = %s AND state = 'done'
+                      AND upper(regexp_replace(carrier_tracking_ref, '\\s', '', 'g')) IN %s
+                    ORDER BY id FOR UPDATE""",
+                self.id,
+                tuple(by_number),
+            )
         )
-        if pickings:
-            # Wait for (or conflict with) a cron batch storing the same parcels: a conflict is a
-            # serialization failure, which Odoo retries, instead of a duplicate-event error.
-            self.env.cr.execute("SELECT id FROM stock_picking WHERE id IN %s FOR UPDATE", [tuple(pickings.ids)])
-        pickings._apply_tracking_results({p.id: by_number[p.carrier_tracking_ref.strip()] for p in pickings})
+        pickings = self.env["stock.picking"].browse(row[0] for row in rows)
+        matched = {}
+        for picking in pickings:
+            result = by_number.get(normalize_tracking_number(picking.carrier_tracking_ref))
+            if result:
+                matched[picking.id] = result
+        pickings = pickings.browse(list(matched))
+        pickings._apply_tracking_results(matched, keep_newer=True)
         return pickings
+
+    # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self._may_route_credentials():
+            for vals in vals_list:
+                default = vals.get("provider") and get_client_class(vals["provider"]).default_base_url
+                if vals.get("base_url") and vals["base_url"].rstrip("/") != (default or "").rstrip("/"):
+                    raise AccessError(
+                        self.env._("Only system administrators may set a tracking account's API base URL.")
+                    )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        moved = self.browse()
+        if "provider" in vals or "base_url" in vals:
+            moved = self.filtered(
+                lambda a: (
+                    ("provider" in vals and vals["provider"] != a.provider)
+                    or ("base_url" in vals and (vals["base_url"] or False) != (a.base_url or False))
+                )
+            )
+        if moved and not self._may_route_credentials():
+            raise AccessError(
+                self.env._("Only system administrators may change a tracking account's provider or API base URL.")
+            )
+        result = super().write(vals)
+        if moved:
+            # Credentials never follow an account to another host: whoever points it elsewhere
+            # enters them again.
+            cleared = {name: False for name in (*SECRET_FIELDS, "webhook_secret") if name not in vals}
+            if cleared:
+                super(CarrierTrackingAccount, moved.sudo()).write(cleared)
+            for account in moved:
+                account.message_post(body=self.env._("Provider or API base URL changed: the credentials were cleared."))
+        return result
+
+    def _may_route_credentials(self):
+        return self.env.su or self.env.user.has_group("base.group_system")
 
     def action_view_pickings(self):
         self.ensure_one()

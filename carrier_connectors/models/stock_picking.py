@@ -1,14 +1,17 @@
 import itertools
 import logging
 import threading
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+
+import psycopg2
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..clients import CarrierError, TrackingResult, get_client_class
-from ..clients.base import ERROR_KINDS, ERROR_NOT_FOUND
+from ..clients.base import ERROR_CONFIG, ERROR_KINDS, ERROR_MALFORMED, ERROR_NOT_FOUND, normalize_tracking_number
 from ..clients.status import EXCEPTION_KINDS, FINAL_STATUSES, STATUS_SELECTION
 
 _logger = logging.getLogger(__name__)
@@ -30,14 +33,38 @@ class StockPicking(models.Model):
     tracking_raw_status = fields.Char("Carrier Status Code", readonly=True, copy=False)
     tracking_exception_kind = fields.Selection(EXCEPTION_KINDS, readonly=True, copy=False)
     tracking_last_event_date = fields.Datetime("Last Tracking Event", readonly=True, copy=False, index=True)
-    tracking_eta = fields.Datetime("Carrier ETA", readonly=True, copy=False)
+    tracking_eta = fields.Datetime("Carrier ETA", readonly=True, copy=False, help="The carrier's latest estimate.")
+    tracking_eta_source = fields.Char(
+        "ETA Read From", readonly=True, copy=False, help="The field of the carrier's answer the estimate was read from."
+    )
+    tracking_promised_date = fields.Datetime(
+        "Promised by Carrier",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The first delivery date the carrier promised; kept when the carrier later moves its estimate.",
+    )
+    tracking_promise_source = fields.Char(
+        "Promise Read From",
+        readonly=True,
+        copy=False,
+        help="The field of the carrier's answer the promise was read from.",
+    )
     tracking_delivered_date = fields.Datetime("Delivered On", readonly=True, copy=False)
     tracking_last_check = fields.Datetime("Last Tracking Check", readonly=True, copy=False)
     tracking_next_check = fields.Datetime("Next Tracking Check", readonly=True, copy=False, index=True)
     tracking_error = fields.Char(readonly=True, copy=False)
     tracking_error_kind = fields.Selection(ERROR_KINDS, readonly=True, copy=False)
-    tracking_event_ids = fields.One2many("stock.tracking.event", "picking_id", string="Tracking Events", readonly=True)
-    tracking_event_count = fields.Integer(compute="_compute_tracking_event_count")
+    # Inventory users only, as core does for its stock-only relations (mrp's production_ids): a
+    # salesman opening his order's delivery reads the picking, never the carrier's timeline.
+    tracking_event_ids = fields.One2many(
+        "stock.tracking.event",
+        "picking_id",
+        string="Tracking Events",
+        readonly=True,
+        groups="stock.group_stock_user",
+    )
+    tracking_event_count = fields.Integer(compute="_compute_tracking_event_count", groups="stock.group_stock_user")
 
     @api.depends("tracking_event_ids")
     def _compute_tracking_event_count(self):
@@ -46,6 +73,36 @@ class StockPicking(models.Model):
         )
         for picking in self:
             picking.tracking_event_count = counts.get(picking, 0)
+
+    # ------------------------------------------------------------------ CRUD
+    def write(self, vals):
+        retracked = self.browse()
+        if "carrier_tracking_ref" in vals:
+            new_ref = normalize_tracking_number(vals["carrier_tracking_ref"])
+            retracked = self.filtered(lambda p: normalize_tracking_number(p.carrier_tracking_ref) != new_ref)
+        result = super().write(vals)
+        if retracked:
+            # A corrected number is another parcel: what the old one said no longer applies.
+            super(StockPicking, retracked).write(self._prepare_tracking_reset_vals())
+        return result
+
+    @api.model
+    def _prepare_tracking_reset_vals(self):
+        return {
+            "tracking_status": False,
+            "tracking_raw_status": False,
+            "tracking_exception_kind": False,
+            "tracking_last_event_date": False,
+            "tracking_eta": False,
+            "tracking_eta_source": False,
+            "tracking_promised_date": False,
+            "tracking_promise_source": False,
+            "tracking_delivered_date": False,
+            "tracking_last_check": False,
+            "tracking_next_check": fields.Datetime.now(),
+            "tracking_error": False,
+            "tracking_error_kind": False,
+        }
 
     # ------------------------------------------------------------------ domains
     @api.model
@@ -128,14 +185,31 @@ class StockPicking(models.Model):
         """{picking id: TrackingResult} for {account: pickings}; per-parcel errors come back as
         failed results. Every account's calls share one thread pool, so one carrier's
         Retry-After waits overlap the other carriers' work; each account keeps to its own
-        number of parallel requests (and its rate limit, in the client)."""
+        number of parallel requests (and its rate limit, in the client).
+
+        Numbers are sent and matched in their normalized form (``normalize_tracking_number``, as
+        webhooks match them). A blank number is never sent: its picking gets a configuration
+        error. Any exception while asking one chunk becomes the error of that chunk's parcels;
+        the other chunks are stored all the same."""
         results, tasks, slots, limits = {}, [], {}, {}
         for account, pickings in pickings_by_account.items():
             if not account:
                 continue
             numbers = {}
             for picking in pickings:
-                numbers.setdefault(picking.carrier_tracking_ref.strip(), []).append(picking.id)
+                number = normalize_tracking_number(picking.carrier_tracking_ref)
+                if not number:
+                    results[picking.id] = TrackingResult.failure(
+                        "",
+                        CarrierError(
+                            ERROR_CONFIG,
+                            self.env._("The tracking number is blank: enter the carrier's tracking number."),
+                        ),
+                    )
+                    continue
+                numbers.setdefault(number, []).append(picking.id)
+            if not numbers:
+                continue
             try:
                 options = account._get_client_options()
                 client_cls = get_client_class(account.provider)
@@ -153,9 +227,35 @@ class StockPicking(models.Model):
 
         def fetch(task):  # runs in a worker thread: no ORM here
             account_id, client_cls, options, numbers, chunk = task
-            with slots[account_id]:
-                answer = client_cls(**options).track(chunk)
-            return {pid: answer[number] for number in chunk for pid in numbers[number]}
+            try:
+                with slots[account_id]:
+                    answer = client_cls(**options).track(chunk)
+                return {pid: answer[number] for number in chunk for pid in numbers[number]}
+            except Exception as exc:  # one bad chunk never stops the batch
+                return chunk_failure(client_cls, options, numbers, chunk, exc)
+
+        def chunk_failure(client_cls, options, numbers, chunk, exc):
+            """Each parcel of ``chunk`` fails with ``exc``, credentials masked in the log and the error."""
+            secrets = [str(v) for v in (options.get("credentials") or {}).values() if v and len(str(v)) >= 4]
+
+            def redact(text):
+                for secret in sorted(secrets, key=len, reverse=True):
+                    text = text.replace(secret, "***")
+                return text
+
+            trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            _logger.warning(
+                "%s: %s while tracking %s number(s), each gets a malformed-answer error:\n%s",
+                client_cls.label,
+                exc.__class__.__name__,
+                len(chunk),
+                redact(trace),
+            )
+            error = CarrierError(
+                ERROR_MALFORMED,
+                f"{client_cls.label}: unexpected error ({exc.__class__.__name__}: {redact(str(exc))[:200]})",
+            )
+            return {pid: TrackingResult.failure(number, error) for number in chunk for pid in numbers[number]}
 
         # Round-robin over the accounts, so free threads take another carrier's work instead of
         # queueing behind the same account's concurrency limit.
@@ -167,13 +267,50 @@ class StockPicking(models.Model):
                     results.update(answer)
         return results
 
-    def _apply_tracking_results(self, results):
-        """Store results: new events once, picking summary, next check date."""
+    def _apply_tracking_results(self, results, keep_newer=False):
+        """Store results: new events once, picking summary, next check date. One picking that
+        cannot be stored never costs the others theirs: on a failure, each picking is stored
+        in its own savepoint and the one that fails gets the error instead.
+
+        ``keep_newer`` (pushed results, which may arrive out of order): a result whose newest
+        event is older than what the picking already knows stores its new events but leaves
+        the status alone, and a final status is never replaced by a non-final one that is not
+        newer."""
+        try:
+            with self.env.cr.savepoint():
+                return self._store_tracking_results(results, keep_newer)
+        except psycopg2.OperationalError:
+            raise  # serialization failures and lock timeouts: the whole transaction is retried
+        except Exception:
+            _logger.warning("Storing %s tracking results failed; storing them one by one", len(results), exc_info=True)
+        changed = self.browse()
+        for picking_id, result in results.items():
+            try:
+                with self.env.cr.savepoint():
+                    changed |= self._store_tracking_results({picking_id: result}, keep_newer)
+            except psycopg2.OperationalError:
+                raise
+            except Exception as exc:
+                _logger.warning("Could not store the tracking of picking %s", picking_id, exc_info=True)
+                message = self.env._("Could not store the carrier's answer: %(error)s", error=str(exc)[:200])
+                with self.env.cr.savepoint():
+                    self.browse(picking_id).write(
+                        {
+                            "tracking_error": message,
+                            "tracking_error_kind": ERROR_MALFORMED,
+                            "tracking_last_check": fields.Datetime.now(),
+                            "tracking_next_check": fields.Datetime.now()
+                            + timedelta(hours=ERROR_RETRY_HOURS[ERROR_MALFORMED]),
+                        }
+                    )
+        return changed
+
+    def _store_tracking_results(self, results, keep_newer=False):
         Event = self.env["stock.tracking.event"]
         pickings = self.browse(list(results))
         known = {
             (row["picking_id"][0], row["event_key"])
-            for row in Event.search_read([("picking_id", "in", pickings.ids)], ["picking_id", "event_key"])
+            for row in Event.sudo().search_read([("picking_id", "in", pickings.ids)], ["picking_id", "event_key"])
         }
         new_events = []
         now = fields.Datetime.now()
@@ -190,17 +327,25 @@ class StockPicking(models.Model):
                     new_events.append(vals)
                     updated.add(picking.id)
             vals = picking._prepare_tracking_vals(result, now)
+            if keep_newer and picking._is_older_tracking(result):
+                for name in picking._tracking_status_fields():
+                    vals.pop(name, None)
             if vals.get("tracking_status") and vals["tracking_status"] != picking.tracking_status:
                 changed |= picking
                 updated.add(picking.id)
                 last = result.events[-1] if result.events else None
                 detail = f" ({last.description}, {last.location})" if last else ""
-                notes[picking.id] = self.env._(
-                    "Tracking: %(old)s → %(new)s%(detail)s",
-                    old=labels.get(picking.tracking_status, self.env._("none")),
-                    new=labels[vals["tracking_status"]],
-                    detail=detail,
-                )
+                if picking.tracking_status:
+                    notes[picking.id] = self.env._(
+                        "Tracking: %(old)s → %(new)s%(detail)s",
+                        old=labels.get(picking.tracking_status, picking.tracking_status),
+                        new=labels[vals["tracking_status"]],
+                        detail=detail,
+                    )
+                else:
+                    notes[picking.id] = self.env._(
+                        "Tracking: %(new)s%(detail)s", new=labels[vals["tracking_status"]], detail=detail
+                    )
             picking.write(vals)
         # Events are the carrier's facts, not the user's input: stored whoever asked the update.
         Event.sudo().create(new_events)
@@ -209,6 +354,34 @@ class StockPicking(models.Model):
         changed._hook_tracking_status_changed()
         pickings.filtered(lambda p: p.id in updated)._hook_tracking_updated()
         return changed
+
+    def _is_older_tracking(self, result):
+        """Whether ``result`` is older than what this picking already knows: its newest event is
+        before the picking's last event, or the picking is final and the result neither final
+        nor newer."""
+        self.ensure_one()
+        known = self.tracking_last_event_date
+        newest = result.events[-1].occurred_at if result.events else None
+        if known and (newest is None or newest < known):
+            return True
+        return (
+            self.tracking_status in FINAL_STATUSES
+            and result.status not in FINAL_STATUSES
+            and (newest is None or (known and newest <= known))
+        )
+
+    @api.model
+    def _tracking_status_fields(self):
+        """The summary fields an older result must not overwrite."""
+        return (
+            "tracking_status",
+            "tracking_raw_status",
+            "tracking_exception_kind",
+            "tracking_eta",
+            "tracking_eta_source",
+            "tracking_delivered_date",
+            "tracking_next_check",
+        )
 
     def _prepare_tracking_vals(self, result, now):
         self.ensure_one()
@@ -231,6 +404,14 @@ class StockPicking(models.Model):
             "tracking_exception_kind": result.exception_kind or False,
             "tracking_last_event_date": max(filter(None, [last_event, self.tracking_last_event_date]), default=False),
             "tracking_eta": result.eta or self.tracking_eta,
+            "tracking_eta_source": (result.eta_source or False) if result.eta else self.tracking_eta_source,
+            # The first promise stays: a carrier moving its date later must not hide the missed one.
+            "tracking_promised_date": self.tracking_promised_date or result.promised_at or False,
+            "tracking_promise_source": self.tracking_promise_source
+            if self.tracking_promised_date
+            else (result.promise_source or False)
+            if result.promised_at
+            else False,
             "tracking_delivered_date": result.delivered_at or False,
             "tracking_error": False,
             "tracking_error_kind": False,

@@ -77,6 +77,10 @@ TIMELINES = {
     "late": _steps(
         (24 * 9, INFO, *_ORIGIN), (24 * 8, PICKED_UP, *_ORIGIN), (24 * 5, TRANSIT, *_HUB), (20, TRANSIT, *_DEST)
     ),
+    # First promise passed 10 days ago, the estimate moved to tomorrow, events still coming.
+    "missed_promise": _steps(
+        (24 * 14, INFO, *_ORIGIN), (24 * 13, PICKED_UP, *_ORIGIN), (24 * 4, TRANSIT, *_HUB), (10, TRANSIT, *_DEST)
+    ),
     # The date is only in the provider's secondary field, and passed 3 days ago.
     "no_promise": _steps((24 * 10, INFO, *_ORIGIN), (24 * 9, PICKED_UP, *_ORIGIN), (24 * 2, TRANSIT, *_HUB)),
     # Scanned delivered, then in transit again: the carrier corrected itself.
@@ -107,12 +111,13 @@ ETA_DAYS = {
     "returning": -5,
     "damaged": 1,
     "late": 3,
+    "missed_promise": 1,
     "back_from_delivered": 2,
     "dup_events": 2,
     "zero_date": 2,
 }
 # The carrier's first promise, where it differs from the latest estimate (default: the same day).
-PROMISE_DAYS = {"late": -4, "no_promise": -3}
+PROMISE_DAYS = {"late": -4, "missed_promise": -10, "no_promise": -3}
 # Scenarios whose carrier gives no separate estimate: only the promise is rendered.
 NO_ESTIMATE = {"no_promise"}
 PLACEHOLDER_DATE = "0001-01-01"
@@ -163,6 +168,7 @@ KEYWORDS = [
     ("HUGEBODY", HUGE_BODY),
     ("TOKENEXPIRED", TOKEN_EXPIRED),
     ("BACKFROMDELIVERED", "back_from_delivered"),
+    ("MISSEDPROMISE", "missed_promise"),
     ("NOPROMISE", "no_promise"),
     ("DUPEVENTS", "dup_events"),
     ("ZERODATE", "zero_date"),

@@ -57,7 +57,7 @@ class TestTrackingWebhook(HttpCase, TrackingCommon):
         self.assertFalse(delivered.tracking_next_check, "a delivered parcel is not polled any more")
         lost = self.env["stock.picking"].search([("carrier_tracking_ref", "=", "LP0LOST0AS0W01")])
         self.assertEqual((lost.tracking_exception_kind, lost.tracking_raw_status), ("lost", "Exception_013"))
-        note = lost.message_ids.filtered(lambda message: "Tracking: none → Exception" in message.body)
+        note = lost.message_ids.filtered(lambda message: "Tracking: Exception (" in message.body)
         self.assertEqual(note.author_id, self.env.ref("base.partner_root"), "logged as OdooBot, not the public user")
 
     def test_same_push_twice_stores_each_event_once(self):
@@ -146,3 +146,49 @@ class TestTrackingWebhook(HttpCase, TrackingCommon):
         headers = {"Content-Type": "application/json", "sign": hashlib.sha256(body + b"/sandbox-key").hexdigest()}
         response = self._push(self.account_17, body, headers)
         self.assertEqual((response.status_code, response.json()), (200, {"received": 0, "updated": 0}))
+
+    def test_older_push_never_moves_a_parcel_backwards(self):
+        number = "YT0INTRANSIT17W10"
+        _order, picking = self._ship_order(number, carrier=self.carrier_17)
+        self.assertEqual(self._push(self.account_17, *self._signed_push(self.account_17, number)).status_code, 200)
+        self.assertEqual(self._read(picking), ("in_transit", 3))
+        newest = picking.tracking_last_event_date
+        # A late redelivery of an older push: the carrier's "lost" scan of two days ago.
+        self.sandbox.state.set_scenario(number, "lost")
+        response = self._push(self.account_17, *self._signed_push(self.account_17, number))
+        self.assertEqual(response.status_code, 200, response.text)
+        status, events = self._read(picking)
+        self.assertEqual(status, "in_transit", "an older push does not overwrite the status")
+        self.assertGreater(events, 3, "its events are still stored")
+        self.assertEqual(picking.tracking_last_event_date, newest)
+
+    def test_delivered_is_never_replaced_by_an_older_status(self):
+        number = "YT0DELIVERED17W11"
+        _order, picking = self._ship_order(number, carrier=self.carrier_17)
+        self._push(self.account_17, *self._signed_push(self.account_17, number))
+        self.assertEqual(self._read(picking)[0], "delivered")
+        delivered_on = picking.tracking_delivered_date
+        self.sandbox.state.set_scenario(number, "stalled")
+        self.assertEqual(self._push(self.account_17, *self._signed_push(self.account_17, number)).status_code, 200)
+        self.assertEqual(self._read(picking)[0], "delivered")
+        self.assertEqual(picking.tracking_delivered_date, delivered_on)
+        self.assertFalse(picking.tracking_next_check)
+
+    def test_body_over_one_mebibyte_is_refused_unread(self):
+        number = "YT0INTRANSIT17W12"
+        _order, picking = self._ship_order(number, carrier=self.carrier_17)
+        body = b'{"event": "TRACKING_UPDATED", "data": {"number": "%s", "pad": "' % number.encode()
+        body += b" " * (1024 * 1024) + b'"}}'
+        signature = hashlib.sha256(body + b"/sandbox-key").hexdigest()
+        with self.assertLogs(LOGGER, "WARNING") as logs:
+            response = self._push(self.account_17, body, {"Content-Type": "application/json", "sign": signature})
+        self.assertEqual(response.status_code, 413)
+        self.assertEqual(response.json(), {"error": "body too large"})
+        self.assertIn("over 1048576 bytes", logs.output[0])
+        self.assertEqual(self._read(picking), (False, 0))
+
+    def test_push_matches_numbers_typed_with_spaces_and_lower_case(self):
+        _order, picking = self._ship_order(" yt0delivered 17w13 ", carrier=self.carrier_17)
+        response = self._push(self.account_17, *self._signed_push(self.account_17, "YT0DELIVERED17W13"))
+        self.assertEqual(response.json(), {"received": 1, "updated": 1})
+        self.assertEqual(self._read(picking), ("delivered", 5))

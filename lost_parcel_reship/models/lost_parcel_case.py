@@ -100,6 +100,7 @@ class LostParcelCase(models.Model):
     tracking_exception_kind = fields.Selection(related="picking_id.tracking_exception_kind")
     tracking_last_event_date = fields.Datetime(related="picking_id.tracking_last_event_date")
     tracking_eta = fields.Datetime(related="picking_id.tracking_eta")
+    tracking_promised_date = fields.Datetime(related="picking_id.tracking_promised_date")
     tracking_event_ids = fields.One2many(related="picking_id.tracking_event_ids")
     tracking_event_count = fields.Integer(related="picking_id.tracking_event_count")
     shipped_date = fields.Datetime(related="picking_id.date_done", string="Shipped On")
@@ -968,12 +969,14 @@ class LostParcelCase(models.Model):
                 score=SIGNAL_BASE_SCORE[signal] + min(days - rule.no_record_days, 30),
             )
         elif signal == "eta_overdue":
-            days = (now - data["tracking_eta"]).days
+            # The earliest of the first promise and the latest estimate: the date that was missed.
+            missed = min(filter(None, [data["tracking_promised_date"], data["tracking_eta"]]))
+            days = (now - missed).days
             vals.update(
-                signal_date=data["tracking_eta"] + timedelta(days=rule.eta_overdue_days),
+                signal_date=missed + timedelta(days=rule.eta_overdue_days),
                 days=days,
                 threshold_days=rule.eta_overdue_days,
-                reference_date=data["tracking_eta"],
+                reference_date=missed,
                 score=SIGNAL_BASE_SCORE[signal] + min(days, 30),
             )
         elif signal == "exception":
@@ -1021,6 +1024,7 @@ class LostParcelCase(models.Model):
                 "tracking_last_event_date",
                 "date_done",
                 "tracking_eta",
+                "tracking_promised_date",
                 "tracking_status",
                 "tracking_exception_kind",
                 "tracking_raw_status",

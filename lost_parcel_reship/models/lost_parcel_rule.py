@@ -163,7 +163,10 @@ class LostParcelRule(models.Model):
                 ("date_done", "<", now - timedelta(days=self.no_record_days)),
             ]
         if self.eta_overdue_days:
-            domains["eta_overdue"] = [("tracking_eta", "<", now - timedelta(days=self.eta_overdue_days))]
+            # The first promise or the latest estimate: a carrier moving its estimate later must
+            # not hide a missed first promise.
+            limit = now - timedelta(days=self.eta_overdue_days)
+            domains["eta_overdue"] = ["|", ("tracking_promised_date", "<", limit), ("tracking_eta", "<", limit)]
         if self.use_exceptions:
             statuses = self.exception_kind_ids.filtered(lambda k: k.match_on == "status").mapped("status")
             kinds = self.exception_kind_ids.filtered(lambda k: k.match_on == "kind").mapped("exception_kind")

@@ -245,10 +245,10 @@ class StockPicking(models.Model):
 
     def _lost_parcel_promised_date(self):
         """The delivery date the carrier promised, which claim windows count from. The one place
-        that reads it: ``tracking_eta`` today; when the carrier's first promise is stored
-        (``tracking_promised_date``), read that first."""
+        that reads it: the carrier's first promise (``tracking_promised_date``), else its latest
+        estimate (``tracking_eta``), as ``COALESCE`` in the reports."""
         self.ensure_one()
-        return self.tracking_eta
+        return self.tracking_promised_date or self.tracking_eta
 
     def _lost_parcel_goods_value(self):
         """Value of the goods of the delivery at the price the customer pays, in the company's

@@ -70,6 +70,7 @@ class LostParcelShipmentReport(models.Model):
             "sale_id",
             "tracking_status",
             "tracking_eta",
+            "tracking_promised_date",
             "tracking_delivered_date",
         ],
         "res.partner": ["country_id", "state_id", "zip"],
@@ -153,11 +154,11 @@ class LostParcelShipmentReport(models.Model):
 
     # ------------------------------------------------------------------ query
     def _delay_reference_sql(self):
-        """The date a delivery is late against. The carrier's first promise
-        (``tracking_promised_date``) comes with the carrier-side promise work; until then the
-        latest ETA. The one place that decides it: the report, the lane statistics and every
-        figure built on them read the ``date_promised`` column."""
-        return SQL("p.tracking_eta")
+        """The date a delivery is late against: the carrier's first promise
+        (``tracking_promised_date``), else its latest ETA. The one place that decides it: the
+        report, the lane statistics and every figure built on them read the ``date_promised``
+        column."""
+        return SQL("COALESCE(p.tracking_promised_date, p.tracking_eta)")
 
     def _select_money_recovered(self):
         """Money recovered for the parcel, in company currency: what claims to carriers and

@@ -3,6 +3,9 @@ from unittest.mock import patch
 from odoo import models
 from odoo.tests import tagged
 
+from odoo.addons.carrier_connectors.clients import get_client_class
+from odoo.addons.carrier_connectors.sandbox.core import CREDENTIALS
+
 from .common import LostParcelCommon
 
 
@@ -48,6 +51,21 @@ class TestDetection(LostParcelCommon):
         overdue = (self._days_ago(0) - picking.tracking_eta).days
         self.assertGreaterEqual(overdue, 24)
         self.assertIn(f"passed {overdue} days ago", case.reason_ids.evidence)
+        self.assertEqual(case.reason_ids.rule_id, rule)
+
+    def test_missed_first_promise_is_overdue_though_the_estimate_moved(self):
+        rule = self._only(self.rule_international, eta_overdue_days=5)
+        credentials = {name: CREDENTIALS[name] for name in get_client_class("fedex").credential_fields}
+        fedex = self._create_carrier("FedEx International", self._create_account("fedex", "FedEx", **credentials))
+        _o, picking = self._shipped_and_polled("7946MISSEDPROMISE01", shipped_days_ago=15, carrier=fedex)
+        self.assertFalse(picking.tracking_error)
+        now = self._days_ago(0)
+        self.assertGreater(picking.tracking_eta, now, "the carrier moved its estimate to tomorrow")
+        self.assertIn((now - picking.tracking_promised_date).days, (9, 10), "its first promise passed 10 days ago")
+        self.assertEqual(picking._lost_parcel_promised_date(), picking.tracking_promised_date)
+        case = self._case_of(self._detect(), picking)
+        self.assertEqual(case.reason_ids.mapped("signal"), ["eta_overdue"])
+        self.assertEqual(case.reason_ids.reference_date, picking.tracking_promised_date)
         self.assertEqual(case.reason_ids.rule_id, rule)
 
     def test_carrier_exception_alone_and_raw_codes(self):
