@@ -24,10 +24,13 @@ rolled back at the end: nothing is committed, only PostgreSQL sequences advance.
 """
 
 import argparse
+import itertools
 import logging
 import random
 import statistics
+import sys
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -81,6 +84,15 @@ def parse_args():
     parser.add_argument("--window", type=int, default=60, help="days over which the test parcels are shipped")
     parser.add_argument("--tail", type=int, default=45, help="days replayed after the window")
     parser.add_argument("--seed", type=int, default=20261202)
+    parser.add_argument(
+        "--modes", default="fixed,learned", help="configurations replayed, comma-separated (fixed, learned)"
+    )
+    parser.add_argument(
+        "--percentile",
+        type=float,
+        help="what-if: overwrite the lanes' gap and transit figures by this percentile of the training "
+        "history (e.g. 0.99) instead of the 95th the lanes learn",
+    )
     return parser.parse_args()
 
 
@@ -228,12 +240,19 @@ def insert_events(env, table, parcels, picking_ids, company, carriers):
 
 
 # ---------------------------------------------------------------------- replay
-def replay(env, days):
+def replay(env, days, label):
     """Run detection once a day; {picking id: first alarm datetime}. Each day the parcels with
     events since the day before get their tracking summary as known that day."""
     alarms = {}
-    previous = None
-    for day in days:
+    previous = days[0] - DAY  # the window's start: no test parcel has an event before it
+    begin = time.perf_counter()
+    for number, day in enumerate(days, 1):
+        if number % 15 == 0:
+            print(
+                f"  {label}: day {number}/{len(days)}, {len(alarms):,} alarms, {time.perf_counter() - begin:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
         env.flush_all()
         env.cr.execute(
             """
@@ -244,7 +263,7 @@ def replay(env, days):
                    tracking_last_check = %(day)s
               FROM (SELECT picking_id, MAX(occurred_at) AS last_event, BOOL_OR(delivered) AS delivered
                       FROM dq_event
-                     WHERE occurred_at <= %(day)s AND (%(previous)s::timestamp IS NULL OR occurred_at > %(previous)s)
+                     WHERE occurred_at > %(previous)s AND occurred_at <= %(day)s
                   GROUP BY picking_id) d
              WHERE p.id = d.picking_id
             """,
@@ -316,21 +335,56 @@ def main():
             f"({test_events:,} events, {sum(1 for p in test if p[3] is None):,} lost), {len(lanes)} lanes, "
             f"{setup_seconds:.1f} s"
         )
+        if args.percentile:
+            override_percentile(env, lanes, training, training_ids, args.percentile)
         days = [window_start + i * DAY for i in range(1, args.window + args.tail + 1)]
         results, seconds = {}, {}
         env.flush_all()
         env.cr.execute("SAVEPOINT dq_replay")
-        for mode in ("fixed", "learned"):
+        for mode in args.modes.split(","):
             rules.write({"threshold_mode": mode})
             env.flush_all()
             begin = time.perf_counter()
-            results[mode] = replay(env, days)
+            results[mode] = replay(env, days, mode)
             seconds[mode] = time.perf_counter() - begin
             env.cr.execute("ROLLBACK TO SAVEPOINT dq_replay")
             env.invalidate_all()
         print_lanes(env, lanes, carriers)
         print_results(test, test_ids, results, seconds, args)
         print(f"total run time: {time.perf_counter() - started:.0f} s")
+
+
+def percentile(values, fraction):
+    """PostgreSQL's PERCENTILE_CONT: linear interpolation between the closest ranks."""
+    values = sorted(values)
+    rank = (len(values) - 1) * fraction
+    low = int(rank)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (rank - low)
+
+
+def override_percentile(env, lanes, training, training_ids, fraction):
+    """What-if: the lanes' ``gap_p95`` and ``transit_p95`` set to another percentile of the same
+    figures over the same training parcels (longest gap between consecutive events, shipped to
+    delivered). At 0.95 this reproduces what ``_compute_lanes`` stored."""
+    samples = defaultdict(lambda: ([], []))
+    env.cr.execute(
+        "SELECT p.id, p.carrier_id, partner.country_id FROM stock_picking p"
+        " JOIN res_partner partner ON partner.id = p.partner_id WHERE p.id = ANY(%s)",
+        [training_ids],
+    )
+    keys = {picking_id: (carrier_id, country_id) for picking_id, carrier_id, country_id in env.cr.fetchall()}
+    for (_index, shipped, events, delivered), picking_id in zip(training, training_ids, strict=True):
+        gap = max((b - a) / DAY for a, b in itertools.pairwise(events)) if len(events) > 1 else 0.0
+        carrier_id, country_id = keys[picking_id]
+        for key in ((carrier_id, country_id), (carrier_id, False)):
+            samples[key][0].append(gap)
+            samples[key][1].append((delivered - shipped) / DAY)
+    for lane in lanes:
+        gaps, transits = samples.get((lane.carrier_id.id, lane.country_id.id), ([], []))
+        if gaps:
+            lane.write({"gap_p95": percentile(gaps, fraction), "transit_p95": percentile(transits, fraction)})
+    env.flush_all()
 
 
 def print_lanes(env, lanes, carriers):
@@ -342,42 +396,36 @@ def print_lanes(env, lanes, carriers):
 
 
 def print_results(test, test_ids, results, seconds, args):
-    fixed = metrics(test, test_ids, results["fixed"])
-    learned = metrics(test, test_ids, results["learned"])
-    print(f"\n{'':<38}{'fixed 7/20 days':>18}{'learned lanes':>16}{'ratio / gain':>16}")
-    print(
-        f"{'lost parcels found (recall)':<38}"
-        f"{fixed['found']:>7,} / {fixed['lost']:,} {100 * fixed['recall']:5.1f} %"
-        f"{learned['found']:>5,} / {learned['lost']:,} {100 * learned['recall']:5.1f} %"
-        f"{100 * (learned['recall'] - fixed['recall']):>+13.1f} pt"
-    )
-    ratio = fixed["false_per_1000"] / learned["false_per_1000"] if learned["false_per_1000"] else float("inf")
-    print(
-        f"{'false alarms per 1,000 parcels':<38}{fixed['false_per_1000']:>11.1f} ({fixed['false']:,})"
-        f"{learned['false_per_1000']:>9.1f} ({learned['false']:,}){ratio:>12.2f} x fewer"
-    )
-    gain = (
-        fixed["median_days"] - learned["median_days"]
-        if fixed["median_days"] is not None and learned["median_days"] is not None
-        else None
-    )
-    print(
-        f"{'median days, last event to alarm':<38}{fmt(fixed['median_days'], '18.1f')}"
-        f"{fmt(learned['median_days'], '16.1f')}{fmt(gain, '+11.1f')} days earlier"
-    )
-    print(
-        f"{'replay time':<38}{seconds['fixed']:>16.0f} s{seconds['learned']:>14.0f} s"
-        f"   ({args.window + args.tail} days each)"
-    )
-    print("\nper lane: recall % / false alarms per 1,000 / median days (fixed | learned)")
+    modes = list(results)
+    figures = {mode: metrics(test, test_ids, results[mode]) for mode in modes}
+    titles = {"fixed": "fixed 7/20 days", "learned": "learned lanes"}
+    both = modes == ["fixed", "learned"]
+    print(f"\n{'':<38}" + "".join(f"{titles[mode]:>22}" for mode in modes) + (f"{'ratio / gain':>20}" if both else ""))
+    cells = [f"{m['found']:,} / {m['lost']:,} = {100 * m['recall']:.1f} %" for m in figures.values()]
+    extra = f"{100 * (figures['learned']['recall'] - figures['fixed']['recall']):+.1f} pt" if both else ""
+    print(f"{'lost parcels found (recall)':<38}" + "".join(f"{c:>22}" for c in cells) + f"{extra:>20}")
+    cells = [f"{m['false_per_1000']:.1f} ({m['false']:,})" for m in figures.values()]
+    extra = ""
+    if both:
+        fixed, learned = figures["fixed"]["false_per_1000"], figures["learned"]["false_per_1000"]
+        extra = f"{fixed / learned:.2f} x fewer" if learned else "none left"
+    print(f"{'false alarms per 1,000 parcels':<38}" + "".join(f"{c:>22}" for c in cells) + f"{extra:>20}")
+    cells = [fmt(m["median_days"], ".1f") for m in figures.values()]
+    extra = ""
+    if both and None not in (figures["fixed"]["median_days"], figures["learned"]["median_days"]):
+        extra = f"{figures['fixed']['median_days'] - figures['learned']['median_days']:+.1f} days earlier"
+    print(f"{'median days, last event to alarm':<38}" + "".join(f"{c:>22}" for c in cells) + f"{extra:>20}")
+    cells = [f"{seconds[mode]:.0f} s" for mode in modes]
+    print(f"{'replay time (' + str(args.window + args.tail) + ' days)':<38}" + "".join(f"{c:>22}" for c in cells))
+    print("\nper lane (test parcels): recall % / false alarms per 1,000 / median days, " + " | ".join(modes))
     for index, lane in enumerate(LANES):
         row = []
-        for mode in ("fixed", "learned"):
+        for mode in modes:
             m = metrics(test, test_ids, results[mode], subset=index)
-            recall = fmt(m["recall"] and 100 * m["recall"], "5.1f")
+            recall = fmt(None if m["recall"] is None else 100 * m["recall"], "5.1f")
             row.append(f"{recall} / {m['false_per_1000']:6.1f} / {fmt(m['median_days'], '5.1f')}")
         name = f"{lane.carrier} -> {lane.country} ({metrics(test, test_ids, {}, subset=index)['parcels']:,})"
-        print(f"  {name:<44}{row[0]:>26} | {row[1]}")
+        print(f"  {name:<44}" + " | ".join(row))
 
 
 if __name__ == "__main__":
