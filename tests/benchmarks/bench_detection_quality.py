@@ -93,6 +93,10 @@ def parse_args():
         help="what-if: overwrite the lanes' gap and transit figures by this percentile of the training "
         "history (e.g. 0.99) instead of the 95th the lanes learn",
     )
+    parser.add_argument("--stalled-floor", type=float, help="what-if: the rules' learned stalled floor (days)")
+    parser.add_argument(
+        "--late-floor", type=float, help="what-if: the rules' learned late floor (days; 999 leaves the late signal out)"
+    )
     return parser.parse_args()
 
 
@@ -337,6 +341,17 @@ def main():
         )
         if args.percentile:
             override_percentile(env, lanes, training, training_ids, args.percentile)
+        if args.stalled_floor is not None:
+            rules.write({"learned_stalled_floor_days": args.stalled_floor})
+        if args.late_floor is not None:
+            rules.write({"learned_late_floor_days": args.late_floor})
+        what_if = {
+            "percentile": args.percentile,
+            "stalled floor": args.stalled_floor,
+            "late floor": args.late_floor,
+        }
+        if any(value is not None for value in what_if.values()):
+            print("what-if: " + ", ".join(f"{k} {v}" for k, v in what_if.items() if v is not None))
         days = [window_start + i * DAY for i in range(1, args.window + args.tail + 1)]
         results, seconds = {}, {}
         env.flush_all()
@@ -349,7 +364,7 @@ def main():
             seconds[mode] = time.perf_counter() - begin
             env.cr.execute("ROLLBACK TO SAVEPOINT dq_replay")
             env.invalidate_all()
-        print_lanes(env, lanes, carriers)
+        print_lanes(lanes, carriers, args.percentile or 0.95)
         print_results(test, test_ids, results, seconds, args)
         print(f"total run time: {time.perf_counter() - started:.0f} s")
 
@@ -387,9 +402,10 @@ def override_percentile(env, lanes, training, training_ids, fraction):
     env.flush_all()
 
 
-def print_lanes(env, lanes, carriers):
+def print_lanes(lanes, carriers, fraction):
     print("\nlearned lanes (training history), those of the benchmark's carriers:")
-    print(f"  {'lane':<44}{'delivered':>10}{'transit p95':>13}{'gap p95':>9}")
+    label = f"p{100 * fraction:g}"
+    print(f"  {'lane':<44}{'delivered':>10}{'transit ' + label:>13}{'gap ' + label:>9}")
     mine = lanes.filtered(lambda lane: lane.carrier_id.id in [c.id for c in carriers.values()])
     for lane in mine.sorted(lambda lane: (lane.carrier_id.name, lane.country_id.name or "")):
         print(f"  {lane.display_name:<44}{lane.delivered:>10,}{lane.transit_p95:>13.1f}{lane.gap_p95:>9.1f}")
