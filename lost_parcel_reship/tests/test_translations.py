@@ -106,9 +106,7 @@ class TestChineseTranslation(TransactionCase):
                 if not any("code:" in ref for ref in entry["refs"]):
                     continue
                 with self.subTest(module=module, msgid=entry["msgid"][:60]):
-                    self.assertEqual(
-                        sorted(pattern.findall(entry["msgid"])), sorted(pattern.findall(entry["msgstr"]))
-                    )
+                    self.assertEqual(sorted(pattern.findall(entry["msgid"])), sorted(pattern.findall(entry["msgstr"])))
 
     def test_key_labels_read_in_chinese(self):
         Case = self.env["lost.parcel.case"].with_context(lang="zh_CN")

@@ -118,7 +118,7 @@ function warehouseSteps(L) {
         },
         {
             content: "The new delivery opens, linked to the case",
-            trigger: `.o_form_view:not(:has(.modal)) .o_field_widget[name='lost_parcel_case_id'] a:contains('LOST/')`,
+            trigger: `.o_form_view .o_field_widget[name='lost_parcel_case_id'] a:contains('LOST/')`,
         },
         {
             content: "The link to the case has its label",
