@@ -39,7 +39,7 @@ class TestRoleTours(LostParcelCommon, HttpCase):
         return case
 
     def _run_warehouse_tour(self, lang):
-        case = self._case_to_review("JD0WHTOUR")
+        case = self._case_to_review("JD0STALLEDWH")
         user = self._warehouse_user(lang)
 
         self.start_tour("/odoo", f"lost_parcel_warehouse_tour_{lang}", login=user.login)
@@ -55,9 +55,9 @@ class TestRoleTours(LostParcelCommon, HttpCase):
         self.assertEqual(mail.partner_ids, self.customer_nl, "the customer got the new tracking number")
 
     def _run_manager_tour(self, lang):
-        open_case = self._case_to_review("JD0MGRTOUR")
+        open_case = self._case_to_review("JD0STALLEDMGR")
         # A closed case as well: its column is folded.
-        self._confirm(self._case_to_review("JD0MGRLOST")).action_reship()
+        self._confirm(self._case_to_review("JD0STALLEDMGR2")).action_reship()
         user = self._manager_user(lang)
 
         self.start_tour("/odoo", f"lost_parcel_manager_tour_{lang}", login=user.login)

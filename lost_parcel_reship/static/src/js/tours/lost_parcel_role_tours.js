@@ -30,7 +30,7 @@ const LABELS = {
         filterToReview: "待审核",
         confirmLost: "确认丢失",
         confirmAndReship: "确认并补发",
-        reshipOfCase: "补发自案例",
+        reshipOfCase: "补发所属案例",
         stateToReview: "待审核",
         stateConfirmed: "已确认丢失",
         stateReshipped: "已补发",
@@ -94,7 +94,7 @@ function warehouseSteps(L) {
         },
         {
             content: "Open the stalled parcel's case",
-            trigger: ".o_list_view .o_data_row td[name='carrier_tracking_ref']:contains('JD0WHTOUR')",
+            trigger: ".o_list_view .o_data_row td[name='carrier_tracking_ref']:contains('JD0STALLEDWH')",
             run: "click",
         },
         {
@@ -194,7 +194,7 @@ function managerSteps(L) {
         },
         {
             content: "The case waiting for review is on its card",
-            trigger: ".o_kanban_view .o_kanban_group:not(.o_column_folded) .o_kanban_record:contains('JD0MGRTOUR')",
+            trigger: ".o_kanban_view .o_kanban_group:not(.o_column_folded) .o_kanban_record:contains('JD0STALLEDMGR')",
         },
         {
             content: "Open the reporting menu",
