@@ -14,6 +14,9 @@ class TestRoleTours(LostParcelCommon, HttpCase):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("zh_CN")
         cls.env["ir.module.module"]._load_module_terms(TRANSLATED_MODULES, ["zh_CN"], overwrite=True)
+        # As Odoo's own test runner does before browser tests: build the asset bundles now, not
+        # in the first page the browser loads (it would wait for them past its timeout).
+        cls.env["ir.qweb"]._pregenerate_assets_bundles()
 
     def _start_tour(self, tour, user):
         # The first page in a new language renders its templates and translations: load it

@@ -118,6 +118,7 @@ function warehouseSteps(L) {
         },
         {
             content: "The new delivery opens, linked to the case",
+            timeout: 30000, // server work that takes a while on a loaded machine
             trigger: `.o_form_view .o_field_widget[name='lost_parcel_case_id'] a:contains('LOST/')`,
         },
         {
@@ -145,6 +146,7 @@ function warehouseSteps(L) {
         },
         {
             content: "The replacement is done",
+            timeout: 30000, // server work that takes a while on a loaded machine
             trigger: ".o_form_view .o_statusbar_status button[data-value='done'][aria-checked='true']",
         },
         {
@@ -154,6 +156,7 @@ function warehouseSteps(L) {
         },
         {
             content: "The case is reshipped",
+            timeout: 30000, // server work that takes a while on a loaded machine
             trigger: `.o_form_view .o_statusbar_status button[data-value='reshipped'][aria-checked='true']:contains('${L.stateReshipped}')`,
         },
         {
@@ -225,6 +228,7 @@ function managerSteps(L) {
         },
         {
             content: "The lost-parcel settings are shown",
+            timeout: 30000, // server work that takes a while on a loaded machine
             trigger: `.app_settings_block[data-key='lost_parcel_reship']:contains('${L.settingsBlock}')`,
         },
         {
