@@ -52,7 +52,9 @@ class ResConfigSettings(models.TransientModel):
 
     @api.model
     def _selection_lost_parcel_coupon_program(self):
-        programs = self.env["lost.parcel.communication"]._coupon_programs()
+        # Listed for whoever opens the settings: an administrator without Sales rights cannot
+        # read loyalty programs, and the whole settings page would fail on the list.
+        programs = self.env["lost.parcel.communication"].sudo()._coupon_programs()
         return [(str(program.id), program.display_name) for program in programs]
 
     @api.depends("company_id")

@@ -3,6 +3,8 @@ from . import test_detection
 from . import test_case_flow
 from . import test_access
 from . import test_ui_tour
+from . import test_role_tours
+from . import test_translations
 from . import test_portal
 from . import test_reship
 from . import test_carrier_choice
