@@ -40,6 +40,17 @@ command -v chromium >/dev/null || command -v google-chrome >/dev/null || command
 DB="lpr_test_$(date +%Y%m%d_%H%M%S)_$$"
 # Which tests: all of them by default; a subset (paths, pytest syntax) for a quick look.
 read -r -a TEST_PATHS <<< "${LPR_TEST_PATHS:-carrier_connectors/tests lost_parcel_reship/tests tests}"
+# LPR_CORE_SUITES=1 (CI): also Odoo's own suites of the flows our addons touch, on this database
+# with our addons installed: they must pass as they do without them (about 380 tests).
+EXTRA_ARGS=()
+if [ "${LPR_CORE_SUITES:-0}" = 1 ]; then
+    for addon in sale_stock stock_delivery purchase_stock; do
+        TEST_PATHS+=("$odoo_dir/addons/$addon/tests")
+    done
+    # Fails on this Odoo 18 nightly without our addons too (an MTO chain's purchase quantity
+    # after a sale quantity decrease): not ours to fix, listed so that CI stays meaningful.
+    EXTRA_ARGS+=(--deselect "$odoo_dir/addons/purchase_stock/tests/test_create_picking.py::TestCreatePicking::test_08_check_update_qty_mto_chain")
+fi
 # A free port for the Odoo server of the browser tours, so two runs can share a machine.
 HTTP_PORT=${LPR_HTTP_PORT:-$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 WORK=$(mktemp -d)
@@ -79,7 +90,7 @@ echo "== running tests"
 cd "$REPO"
 set +e
 "$PYTHON" -m pytest -p no:cacheprovider --odoo-database="$DB" --odoo-config="$WORK/odoo.conf" --odoo-http \
-    --junitxml="$WORK/junit.xml" -rfEs "${TEST_PATHS[@]}" "$@"
+    --junitxml="$WORK/junit.xml" -rfEs "${TEST_PATHS[@]}" "${EXTRA_ARGS[@]}" "$@"
 status=$?
 set -e
 skipped=$("$PYTHON" -c "

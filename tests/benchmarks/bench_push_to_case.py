@@ -123,7 +123,7 @@ def start_server(args, port, logfile):
         try:
             requests.get(f"{url}/web/webclient/version_info", json={}, timeout=2)
             return server, url
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still loading
             time.sleep(0.5)
     server.kill()
     sys.exit(f"the Odoo server did not start; see {logfile}")
