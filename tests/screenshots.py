@@ -148,7 +148,7 @@ class Chrome:
     def evaluate(self, expression):
         return self.send("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
 
-    def open(self, url, ready, click=None, timeout=60):
+    def open(self, url, ready, click=None, timeout=180):
         self.send("Page.navigate", url=url)
         deadline = time.time() + timeout
         check = f"!!document.querySelector({json.dumps(ready)})"
@@ -161,7 +161,8 @@ class Chrome:
                 time.sleep(1.5)
                 return
             time.sleep(0.3)
-        raise RuntimeError(f"{url}: nothing matching {ready!r} after {timeout}s")
+        where = self.evaluate("document.location.href + ' | ' + document.title")
+        raise RuntimeError(f"{url}: nothing matching {ready!r} after {timeout}s (on {where})")
 
     def capture(self):
         return base64.b64decode(self.send("Page.captureScreenshot", format="png")["data"])

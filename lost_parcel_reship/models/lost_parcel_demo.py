@@ -484,7 +484,7 @@ class LostParcelDemo(models.AbstractModel):
         reshipped = to_reship.filtered(lambda c: c.state == "reshipped" and c not in errors)
         # Reships that left (all but the newest and the one waiting for stock) are validated
         # with their new tracking number and delivered.
-        ready = reshipped.filtered(lambda c: c.reship_picking_id.state == "assigned")[:-2]
+        ready = reshipped.filtered(lambda c: c.reship_picking_id.state == "assigned" and not c.reship_shortage)[:-2]
         results = {}
         for case in ready:
             picking = case.reship_picking_id
@@ -517,14 +517,14 @@ class LostParcelDemo(models.AbstractModel):
             picking = env["stock.picking"].browse(picking_id)
             picking.write(picking._prepare_tracking_vals(result, now))
             Event.create([Event._prepare_event_vals(picking_id, event) for event in result.events])
-        # Claims: one filed with DHL and waiting for an answer, one paid back.
+        # Claims filed and waiting for an answer; one paid back when it claims an amount.
         Claim = env["lost.parcel.claim"]
         claimable = (still_confirmed | reshipped).filtered("can_be_claimed")
         claims, _errors = Claim._create_from_cases(claimable[-3:])
         for claim in claims:
             claim._mark_submitted(fields.Date.today() - timedelta(days=rng.randint(1, 6)), f"CLM-{claim.id:05d}")
-        if len(claims) > 1:
-            paid = claims[0]
+        paid = claims.filtered("amount_requested")[:1]
+        if len(claims) > 1 and paid:
             paid._record_decision("accepted")
             paid._record_payment(paid.amount_approved)
         self._backdate_cases(plan_of, cases, now)
