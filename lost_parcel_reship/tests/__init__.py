@@ -23,3 +23,4 @@ from . import test_claim_evidence_pack
 from . import test_insurance
 from . import test_packaging
 from . import test_back_office
+from . import test_marketplace
