@@ -105,7 +105,7 @@ class LostParcelBuyerClaim(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            if not vals.get("claim_ref") and vals.get("manual"):
+            if not vals.get("claim_ref") and not vals.get("account_id"):
                 vals["claim_ref"] = self.env._("By hand")
             if vals.get("case_id") and not vals.get("picking_id"):
                 vals["picking_id"] = self.env["lost.parcel.case"].browse(vals["case_id"]).picking_id.id
