@@ -7,6 +7,7 @@ from datetime import timedelta
 import requests
 
 from odoo import fields
+from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user, tagged
 
 from odoo.addons.carrier_connectors.tests.test_marketplace_account import CREDENTIALS
@@ -52,6 +53,7 @@ class TestMarketplace(ReshipCommon):
         }
         cls.Update = cls.env["lost.parcel.store.update"]
         cls.Claim = cls.env["lost.parcel.buyer.claim"]
+        cls.send_cron = cls.env.ref("lost_parcel_reship.ir_cron_send_store_updates")
         cls.responsible = new_test_user(cls.env, "store_case_owner", groups="lost_parcel_reship.group_lost_parcel_user")
 
     # ------------------------------------------------------------------ helpers
@@ -94,6 +96,10 @@ class TestMarketplace(ReshipCommon):
 
                 update = case.store_update_ids
                 self.assertEqual(len(update), 1)
+                self.assertTrue(
+                    self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.send_cron.id)]),
+                    "the queue runs right after the validation",
+                )
                 self.assertEqual((update.state, update.account_id), ("pending", self.accounts[store]))
                 self.assertEqual((update.order_ref, update.tracking_number), (order_ref, new_number))
                 self.assertEqual(
@@ -169,6 +175,28 @@ class TestMarketplace(ReshipCommon):
         self.assertEqual(update.state, "pending")
         self.Update._cron_send_store_updates()
         self.assertEqual(update.state, "failed")
+
+    def test_warehouse_user_validates_a_reship_and_reads_its_write_back(self):
+        case, order_ref = self._store_case("amazon", "JD0STALLED7801")
+        case.action_reship()
+        user = self.responsible
+        picking = case.reship_picking_id.with_user(user)
+        self._process_chain(picking, "JD0INTRANSIT7801")
+        update = case.with_user(user).store_update_ids
+        self.assertEqual(update.state, "pending", "queued for a user who cannot read store credentials")
+        with self.assertRaises(AccessError):
+            update.write({"tracking_number": "OTHER"})
+        with self.assertRaises(AccessError):
+            self.env["lost.parcel.store.update"].with_user(user).create(
+                {"case_id": case.id, "account_id": self.accounts["amazon"].id, "order_ref": "x", "tracking_number": "y"}
+            )
+        self.Update._cron_send_store_updates()
+        self.assertEqual(update.state, "sent", update.last_error)
+        package = next(
+            p for p in self._store_order("amazon", order_ref)["packages"] if p["trackingNumber"] == "JD0INTRANSIT7801"
+        )
+        self.assertEqual(package["packageReferenceId"], update.store_reference)
+        self.assertEqual(update.store_reference, str(900000000 + case.id), "one stable reference per case")
 
     def test_no_account_or_inactive_account_queues_nothing(self):
         self.accounts["amazon"].active = False
