@@ -21,6 +21,7 @@ from odoo import api, fields, models
 from odoo.addons.carrier_connectors.stores.base import ApiError
 
 from .lost_parcel_store_update import STORE_PREFIX
+from .sale_order import MARKETPLACE_REF_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -140,8 +141,13 @@ class LostParcelBuyerClaim(models.Model):
         pulled = self.browse()
         for account in accounts.filtered("supports_buyer_claims"):
             try:
-                pulled |= self._pull_account(account)
+                with self.env.cr.savepoint():
+                    pulled |= self._pull_account(account)
             except ApiError as exc:
+                account.message_post(body=self.env._("Buyer claims could not be read: %s", exc))
+                continue
+            except Exception as exc:  # one account's bug must not stop the others
+                _logger.exception("Buyer claims of store account %s", account.id)
                 account.message_post(body=self.env._("Buyer claims could not be read: %s", exc))
                 continue
             if not getattr(threading.current_thread(), "testing", False):
@@ -166,6 +172,7 @@ class LostParcelBuyerClaim(models.Model):
             )
         }
         line_orders = None
+        cache = {}
         new_vals, touched = [], self.browse()
         for store_claim in store_claims:
             if not store_claim.claim_ref:
@@ -181,7 +188,7 @@ class LostParcelBuyerClaim(models.Model):
                     line_orders = self._store_line_orders(account)
                 refs = {line_orders.get(ref) for ref in store_claim.line_refs} - {None}
                 vals["order_ref"] = refs.pop() if len(refs) == 1 else False
-            vals["picking_id"] = self._match_picking(account, vals["order_ref"]).id
+            vals["picking_id"] = self._match_picking(account, vals["order_ref"], cache).id
             new_vals.append(vals)
         return touched | self.sudo().create(new_vals)
 
@@ -252,15 +259,36 @@ class LostParcelBuyerClaim(models.Model):
         return {line: ref for line, ref in found.items() if line not in seen_twice}
 
     @api.model
-    def _match_picking(self, account, order_ref):
-        """The claim's parcel: a shipped, undelivered delivery of the order with this store
-        reference, the one with an open case first, else the latest."""
-        order = self._awaited_store_orders(account).get(order_ref) if order_ref else None
-        if not order:
+    def _match_picking(self, account, order_ref, cache=None):
+        """The claim's parcel: a shipped, undelivered delivery of the account's company's order
+        with this store reference, the one with an open case first, else the latest."""
+        if not order_ref:
             return self.env["stock.picking"]
-        pickings = order._lost_parcel_awaited_pickings()
+        cache = {} if cache is None else cache
+        if order_ref not in cache:
+            cache[order_ref] = self._find_store_order(account, order_ref)
+        order = cache[order_ref]
+        pickings = order._lost_parcel_awaited_pickings() if order else self.env["stock.picking"]
         with_case = pickings.filtered(lambda p: p.sudo().lost_parcel_case_ids.filtered("is_open"))
         return (with_case or pickings).sorted("date_done")[-1:]
+
+    @api.model
+    def _find_store_order(self, account, order_ref):
+        """The order of the account's company and store whose store reference is ``order_ref``
+        (in a connector's field, or in the customer reference, prefixed or not)."""
+        SaleOrder = self.env["sale.order"].sudo()
+        names = [n for n in MARKETPLACE_REF_FIELDS.get(account.store, ()) if n in SaleOrder._fields]
+        domain = [("client_order_ref", "ilike", order_ref)]
+        for name in names:
+            domain = ["|", (name, "=", order_ref), *domain]
+        orders = SaleOrder.search(
+            [("company_id", "=", account.company_id.id), ("lost_parcel_sales_channel", "=", account.store), *domain],
+            order="id desc",
+            limit=20,
+        )
+        return orders.filtered(
+            lambda o: STORE_PREFIX.sub("", (o._lost_parcel_sales_channel()[1] or "").strip()).strip() == order_ref
+        )[:1]
 
     # ------------------------------------------------------------------ actions
     def action_close(self):

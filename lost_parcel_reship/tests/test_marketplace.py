@@ -225,6 +225,11 @@ class TestMarketplace(ReshipCommon):
                 ],
             },
         )
+        # The sandbox gives every eBay order the same line ids (eBay's are unique): other eBay
+        # parcels on their way (demo data) would make the inquiry's line ambiguous.
+        self.env["stock.picking"].search(
+            [("sale_id.lost_parcel_sales_channel", "=", "ebay"), ("state", "=", "done")]
+        ).tracking_status = "delivered"
         ebay_order, ebay_picking = self._shipped_and_polled("JD0INTRANSIT7503")
         ebay_order.client_order_ref = "EBAY-12-75030-75030"
         self._sandbox("POST", "/_sandbox/stores/orders", json={"store": "ebay", "order": "12-75030-75030"})
