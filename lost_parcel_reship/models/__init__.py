@@ -25,3 +25,5 @@ from . import res_company
 from . import res_config_settings
 from . import lost_parcel_demo
 from . import lost_parcel_lane
+from . import lost_parcel_store_update
+from . import lost_parcel_buyer_claim

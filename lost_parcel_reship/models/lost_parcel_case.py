@@ -53,7 +53,7 @@ LOST_STATES = ("confirmed", "reshipped", "refunded")
 REVERIFY_BATCH_SIZE = 100
 # Parcels with carrier news checked per committed transaction by the event-driven run.
 EVENT_BATCH_SIZE = 1000
-SIGNAL_BASE_SCORE = {"stalled": 20, "late": 15, "no_record": 15, "eta_overdue": 15, "inquiry": 0}
+SIGNAL_BASE_SCORE = {"stalled": 20, "late": 15, "no_record": 15, "eta_overdue": 15, "inquiry": 0, "buyer_claim": 50}
 
 
 class LostParcelCase(models.Model):
@@ -111,6 +111,20 @@ class LostParcelCase(models.Model):
     )
     marketplace_order_ref = fields.Char(
         "Marketplace Order Ref.", compute="_compute_marketplace", store=True, index="btree_not_null"
+    )
+    # The store the order came from (lost.parcel.store.update, lost.parcel.buyer.claim).
+    store_update_ids = fields.One2many("lost.parcel.store.update", "case_id", string="Store Write-backs", readonly=True)
+    store_update_state = fields.Selection(
+        [("pending", "To Send"), ("sent", "Sent"), ("failed", "Failed")],
+        "Store Write-back",
+        compute="_compute_store_update_state",
+        help="Whether the store shows the buyer the reship's tracking number.",
+    )
+    buyer_claim_ids = fields.One2many("lost.parcel.buyer.claim", "case_id", string="Buyer Claims")
+    buyer_claim_deadline = fields.Datetime(
+        "Answer Buyer Claim By",
+        compute="_compute_buyer_claim_deadline",
+        help="The earliest store deadline of the open buyer claims about this parcel.",
     )
 
     # Detection
@@ -396,6 +410,18 @@ class LostParcelCase(models.Model):
     def _compute_marketplace(self):
         for case in self:
             case.marketplace_order_ref = case.sale_id._lost_parcel_sales_channel()[1]
+
+    @api.depends("store_update_ids.state")
+    def _compute_store_update_state(self):
+        for case in self:
+            states = set(case.store_update_ids.mapped("state"))
+            case.store_update_state = next((s for s in ("failed", "pending", "sent") if s in states), False)
+
+    @api.depends("buyer_claim_ids.state", "buyer_claim_ids.respond_by")
+    def _compute_buyer_claim_deadline(self):
+        for case in self:
+            open_claims = case.buyer_claim_ids.filtered(lambda c: c.state == "open" and c.respond_by)
+            case.buyer_claim_deadline = min(open_claims.mapped("respond_by"), default=False)
 
     @api.depends("picking_id.move_ids.quantity", "picking_id.move_ids.sale_line_id")
     def _compute_goods_value(self):
@@ -917,6 +943,29 @@ class LostParcelCase(models.Model):
         self.customer_choice_offered = True
         return self.env["lost.parcel.communication"]._composer_action(self, "apology")
 
+    def action_record_buyer_claim(self):
+        """Record a buyer's claim the store has no API for (Amazon A-to-z, Walmart): store and
+        deadline, by hand."""
+        self.ensure_one()
+        store = self.sales_channel if self.sales_channel in ("amazon", "walmart", "wish") else "amazon"
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Record Buyer Claim"),
+            "res_model": "lost.parcel.buyer.claim",
+            "view_mode": "form",
+            "views": [(self.env.ref("lost_parcel_reship.lost_parcel_buyer_claim_view_form_manual").id, "form")],
+            "target": "new",
+            "context": {
+                "default_case_id": self.id,
+                "default_picking_id": self.picking_id.id,
+                "default_company_id": self.company_id.id,
+                "default_store": store,
+                "default_order_ref": self.env["lost.parcel.store.update"]._store_order_ref(self),
+                "default_kind": "a_to_z" if store == "amazon" else "inquiry",
+                "default_manual": True,
+            },
+        }
+
     def action_preview_portal_case(self):
         """The case page as the customer sees it."""
         self.ensure_one()
@@ -992,6 +1041,14 @@ class LostParcelCase(models.Model):
                 raw_code=data["tracking_raw_status"] or False,
                 exception_kind_ids=[fields.Command.set(matched.ids)],
                 score=max(matched.mapped("score") or [40]),
+            )
+        elif signal == "buyer_claim":
+            # extra: {"store", "claim_ref", "opened_at", "respond_by"} of the earliest open claim.
+            vals.update(
+                signal_date=extra["opened_at"] or now,
+                reference_date=extra["respond_by"] or False,
+                raw_code=extra["claim_ref"],
+                score=SIGNAL_BASE_SCORE[signal],
             )
         else:
             vals.update(days=extra, period_days=rule.inquiry_days, score=10 * extra)

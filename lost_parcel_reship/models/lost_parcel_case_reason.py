@@ -95,6 +95,19 @@ class LostParcelCaseReason(models.Model):
             return _("Carrier reports %(what)s (code %(code)s)", what=what, code=self.raw_code or "-"), _(
                 "Ask the carrier for a written confirmation of the loss or damage."
             )
+        if self.signal == "buyer_claim":
+            claim = self.case_id.buyer_claim_ids.filtered(lambda c: c.claim_ref == self.raw_code)[:1]
+            store = claim and dict(claim._fields["store"]._description_selection(self.env))[claim.store]
+            evidence = _(
+                "The buyer opened a 'not received' claim (%(ref)s) on %(store)s",
+                ref=self.raw_code or "-",
+                store=store or _("the store"),
+            )
+            if self.reference_date:
+                evidence += " " + _("- answer by %s", format_date(self.env, self.reference_date))
+            return evidence, _(
+                "Answer the claim on the store before its deadline and check the parcel with the carrier."
+            )
         return _(
             "%(count)s days with customer messages in the last %(days)s days",
             count=self.days,

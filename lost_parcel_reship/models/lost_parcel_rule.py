@@ -12,6 +12,7 @@ SIGNALS = [
     ("eta_overdue", "ETA overdue"),
     ("exception", "Carrier exception"),
     ("inquiry", "Customer inquiries"),
+    ("buyer_claim", "Buyer claim on the store"),
 ]
 
 
@@ -87,6 +88,12 @@ class LostParcelRule(models.Model):
         help="The customer wrote about the parcel on at least this many different days. 0 disables.",
     )
     inquiry_days = fields.Integer("Within (days)", default=7)
+    use_buyer_claims = fields.Boolean(
+        "Buyer Claims on Stores",
+        default=True,
+        help="An open 'item not received' claim of the buyer on the store (Shopify dispute, eBay inquiry, or one "
+        "recorded by hand) flags the parcel.",
+    )
     auto_confirm = fields.Boolean(help="Confirm cheap parcels as lost without review once re-verified.")
     auto_confirm_max_value = fields.Monetary(
         "Auto-confirm Below", currency_field="currency_id", help="Goods value at sale price."
@@ -236,6 +243,28 @@ class LostParcelRule(models.Model):
         if self.inquiry_count:
             for picking_id, count in self._inquiry_counts(Picking._search(candidate_domain), now).items():
                 matches[picking_id]["inquiry"] = count
+        if self.use_buyer_claims:
+            for picking_id, claim in self._buyer_claim_matches(Picking._search(candidate_domain)).items():
+                matches[picking_id]["buyer_claim"] = claim
+        return matches
+
+    def _buyer_claim_matches(self, candidates_query):
+        """{picking id: the earliest open buyer claim's values} for candidates with an open claim
+        on the store, in one query."""
+        self.ensure_one()
+        claims = (
+            self.env["lost.parcel.buyer.claim"]
+            .sudo()
+            .search_read(
+                [("state", "=", "open"), ("picking_id", "in", candidates_query)],
+                ["picking_id", "claim_ref", "opened_at", "respond_by"],
+                order="opened_at, id",
+                load=None,
+            )
+        )
+        matches = {}
+        for claim in claims:
+            matches.setdefault(claim.pop("picking_id"), claim)
         return matches
 
     def _learned_matches(self, candidates_query, now):

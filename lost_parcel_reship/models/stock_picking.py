@@ -25,6 +25,9 @@ class StockPicking(models.Model):
     lost_parcel_sales_channel = fields.Selection(
         related="lost_parcel_case_id.sales_channel", string="Sales Channel", groups=CASE_GROUP
     )
+    lost_parcel_buyer_claim_ids = fields.One2many(
+        "lost.parcel.buyer.claim", "picking_id", string="Buyer Claims", groups=CASE_GROUP
+    )
     lost_parcel_marketplace_ref = fields.Char(
         related="lost_parcel_case_id.marketplace_order_ref", string="Marketplace Order Ref.", groups=CASE_GROUP
     )
@@ -177,6 +180,8 @@ class StockPicking(models.Model):
             lambda p: p.lost_parcel_case_id and p.state == "done" and p.location_dest_id.usage == "customer"
         )
         reships.lost_parcel_case_id._notify_customer_reshipped()
+        # Queued, not sent: the store is told by the write-back cron, after this transaction.
+        self.env["lost.parcel.store.update"]._queue_for_reships(reships)
         return res
 
     def _hook_tracking_status_changed(self):

@@ -27,3 +27,4 @@ from . import test_packaging
 from . import test_back_office
 from . import test_detection_events
 from . import test_demo
+from . import test_marketplace
