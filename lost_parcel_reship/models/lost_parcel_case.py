@@ -1232,12 +1232,13 @@ class LostParcelCase(models.Model):
             # The event that cleared it: the newest one, as the carrier wrote it.
             event = picking.tracking_event_ids.sorted(lambda e: (e.occurred_at, e.id), reverse=True)[:1]
             detail = ", ".join(filter(None, [event.description, event.location]))
+            detail = " (%s)" % detail if detail else ""
             case.message_post(
                 body=self.env._(
                     "Closed as a false alarm: the carrier reports %(status)s, last event on %(date)s%(detail)s.",
                     status=labels.get(picking.tracking_status, "-"),
                     date=format_datetime(self.env, picking.tracking_last_event_date) or "-",
-                    detail=f" ({detail})" if detail else "",
+                    detail=detail,
                 )
             )
         self.write({"state": "false_alarm", "closed_date": fields.Datetime.now()})
