@@ -28,3 +28,4 @@ from . import test_back_office
 from . import test_detection_events
 from . import test_demo
 from . import test_marketplace
+from . import test_access_matrix
