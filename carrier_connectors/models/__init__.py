@@ -1,3 +1,4 @@
+from . import api_account_mixin
 from . import carrier_tracking_account
 from . import delivery_carrier
 from . import stock_tracking_event

@@ -1,7 +1,6 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 
 from ..claims import ClaimResult, get_claims_client_class, provider_selection
 from ..clients.api import ApiError
@@ -21,7 +20,8 @@ class CarrierClaimAccount(models.Model):
 
     _name = "carrier.claim.account"
     _description = "Claim Account"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "carrier.api.account.mixin"]
+    _api_secret_fields = ("api_key",)
     _order = "name, id"
 
     name = fields.Char(required=True, tracking=True)
@@ -58,40 +58,19 @@ class CarrierClaimAccount(models.Model):
         for account, sudo_account in zip(self, self.sudo(), strict=True):
             account.api_key_set = bool(sudo_account.api_key)
 
-    # ----------------------------------------------------------------------- CRUD
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not self.env.is_system():
-            for vals in vals_list:
-                provider = vals.get("provider") or "easypost"
-                default = get_claims_client_class(provider).default_base_url
-                if vals.get("base_url") and vals["base_url"].rstrip("/") != default:
-                    raise AccessError(self.env._("Only system administrators can set the API base URL."))
-        return super().create(vals_list)
+    # ------------------------------------------------------------------ routing (the mixin's hooks)
+    def _api_default_base_url(self, service):
+        return get_claims_client_class(service).default_base_url
 
-    def write(self, vals):
-        if "base_url" not in vals and "provider" not in vals:
-            return super().write(vals)
-        moved = self.filtered(
-            lambda account: (
-                ("base_url" in vals and (account.base_url or "") != (vals["base_url"] or ""))
-                or ("provider" in vals and account.provider != vals["provider"])
-            )
+    def _api_refused_message(self, creating):
+        if creating:
+            return self.env._("Only system administrators can set the API base URL.")
+        return self.env._("Only system administrators can change the provider or the API base URL.")
+
+    def _api_cleared_message(self):
+        return self.env._(
+            "The provider or the API base URL changed: the API key was cleared. Enter the key for the new host."
         )
-        if moved and not self.env.is_system():
-            raise AccessError(self.env._("Only system administrators can change the provider or the API base URL."))
-        if not moved or "api_key" in vals:
-            return super().write(vals)
-        # A key entered for one host is never sent to another: the new host needs its key again.
-        result = super(CarrierClaimAccount, self - moved).write(vals)
-        result = super(CarrierClaimAccount, moved).write({**vals, "api_key": False}) and result
-        for account in moved:
-            account.message_post(
-                body=self.env._(
-                    "The provider or the API base URL changed: the API key was cleared. Enter the key for the new host."
-                )
-            )
-        return result
 
     # -------------------------------------------------------------------- actions
     def action_test_connection(self):

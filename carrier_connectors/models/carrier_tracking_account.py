@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..clients import CarrierError, get_client_class, get_webhook_handlers, provider_selection
@@ -11,8 +10,9 @@ SECRET_FIELDS = ("api_key", "client_id", "client_secret", "partner_id", "checkwo
 class CarrierTrackingAccount(models.Model):
     _name = "carrier.tracking.account"
     _description = "Carrier Tracking Account"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "carrier.api.account.mixin"]
     _order = "sequence, id"
+    _api_secret_fields = (*SECRET_FIELDS, "webhook_secret")
 
     name = fields.Char(required=True, tracking=True)
     sequence = fields.Integer(default=10)
@@ -63,10 +63,6 @@ class CarrierTrackingAccount(models.Model):
         for account in self:
             if account.provider and not account.base_url:
                 account.base_url = get_client_class(account.provider).default_base_url
-
-    @api.depends_context("uid")
-    def _compute_can_route_credentials(self):
-        self.can_route_credentials = self._may_route_credentials()
 
     @api.depends("provider")
     def _compute_provider_info(self):
@@ -161,44 +157,17 @@ class CarrierTrackingAccount(models.Model):
         pickings._apply_tracking_results(matched, keep_newer=True)
         return pickings
 
-    # ------------------------------------------------------------------ CRUD
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not self._may_route_credentials():
-            for vals in vals_list:
-                default = vals.get("provider") and get_client_class(vals["provider"]).default_base_url
-                if vals.get("base_url") and vals["base_url"].rstrip("/") != (default or "").rstrip("/"):
-                    raise AccessError(
-                        self.env._("Only system administrators may set a tracking account's API base URL.")
-                    )
-        return super().create(vals_list)
+    # ------------------------------------------------------------------ routing (the mixin's hooks)
+    def _api_default_base_url(self, service):
+        return get_client_class(service).default_base_url
 
-    def write(self, vals):
-        moved = self.browse()
-        if "provider" in vals or "base_url" in vals:
-            moved = self.filtered(
-                lambda a: (
-                    ("provider" in vals and vals["provider"] != a.provider)
-                    or ("base_url" in vals and (vals["base_url"] or False) != (a.base_url or False))
-                )
-            )
-        if moved and not self._may_route_credentials():
-            raise AccessError(
-                self.env._("Only system administrators may change a tracking account's provider or API base URL.")
-            )
-        result = super().write(vals)
-        if moved:
-            # Credentials never follow an account to another host: whoever points it elsewhere
-            # enters them again.
-            cleared = {name: False for name in (*SECRET_FIELDS, "webhook_secret") if name not in vals}
-            if cleared:
-                super(CarrierTrackingAccount, moved.sudo()).write(cleared)
-            for account in moved:
-                account.message_post(body=self.env._("Provider or API base URL changed: the credentials were cleared."))
-        return result
+    def _api_refused_message(self, creating):
+        if creating:
+            return self.env._("Only system administrators may set a tracking account's API base URL.")
+        return self.env._("Only system administrators may change a tracking account's provider or API base URL.")
 
-    def _may_route_credentials(self):
-        return self.env.su or self.env.user.has_group("base.group_system")
+    def _api_cleared_message(self):
+        return self.env._("Provider or API base URL changed: the credentials were cleared.")
 
     def action_view_pickings(self):
         self.ensure_one()

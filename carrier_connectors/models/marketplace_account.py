@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 
 from ..stores import WriteBackResult, get_store_client_class, store_selection
 from ..stores.base import ApiError
@@ -23,7 +22,9 @@ class MarketplaceAccount(models.Model):
 
     _name = "marketplace.account"
     _description = "Store Account"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "carrier.api.account.mixin"]
+    _api_service_field = "store"
+    _api_secret_fields = SECRET_FIELDS
     _order = "name, id"
 
     # ------------------------------------------------------------------ fields
@@ -96,44 +97,17 @@ class MarketplaceAccount(models.Model):
             account.supports_buyer_claims = bool(cls and cls.supports_buyer_claims())
             account.buyer_claims_note = cls.claims_unavailable_reason if cls else False
 
-    @api.depends_context("uid")
-    def _compute_can_route_credentials(self):
-        self.can_route_credentials = self._may_route_credentials()
+    # ------------------------------------------------------------------ routing (the mixin's hooks)
+    def _api_default_base_url(self, service):
+        return get_store_client_class(service).default_base_url
 
-    # -------------------------------------------------------------------- CRUD
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not self._may_route_credentials():
-            for vals in vals_list:
-                default = vals.get("store") and get_store_client_class(vals["store"]).default_base_url
-                if vals.get("base_url") and vals["base_url"] != default:
-                    raise AccessError(self.env._("Only system administrators may set a store's API base URL."))
-        return super().create(vals_list)
+    def _api_refused_message(self, creating):
+        if creating:
+            return self.env._("Only system administrators may set a store's API base URL.")
+        return self.env._("Only system administrators may change the store or the API base URL.")
 
-    def write(self, vals):
-        moved = self.browse()
-        if "store" in vals or "base_url" in vals:
-            moved = self.filtered(
-                lambda a: (
-                    ("store" in vals and vals["store"] != a.store)
-                    or ("base_url" in vals and (vals["base_url"] or False) != (a.base_url or False))
-                )
-            )
-        if moved and not self._may_route_credentials():
-            raise AccessError(self.env._("Only system administrators may change the store or the API base URL."))
-        result = super().write(vals)
-        if moved:
-            # Credentials must never follow an account to another host: whoever points it
-            # elsewhere enters them again.
-            cleared = {name: False for name in SECRET_FIELDS if name not in vals}
-            if cleared:
-                super(MarketplaceAccount, moved.sudo()).write(cleared)
-            for account in moved:
-                account.message_post(body=self.env._("Store or API base URL changed: the credentials were cleared."))
-        return result
-
-    def _may_route_credentials(self):
-        return self.env.su or self.env.user.has_group("base.group_system")
+    def _api_cleared_message(self):
+        return self.env._("Store or API base URL changed: the credentials were cleared.")
 
     # ----------------------------------------------------------------- clients
     def _get_store_client_options(self):
