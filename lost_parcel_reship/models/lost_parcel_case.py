@@ -1508,6 +1508,11 @@ class LostParcelCase(models.Model):
         self.ensure_one()
         return self.env["lost.parcel.communication"]._mail_lines(self)
 
+    def _customer_date(self, value):
+        """A datetime of the case as a date where the customer is (used by the templates)."""
+        self.ensure_one()
+        return self.env["lost.parcel.communication"]._local_date(self, value)
+
     def _apply_customer_choice(self, choice):
         """The customer's portal choice, 'reship' or 'refund' (see lost.parcel.communication)."""
         return self.env["lost.parcel.communication"]._apply_customer_choice(self, choice)

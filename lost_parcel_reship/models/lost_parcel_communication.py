@@ -1,5 +1,6 @@
 import logging
 
+import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -187,6 +188,16 @@ class LostParcelCommunication(models.AbstractModel):
                 }
             )
         return lines
+
+    @api.model
+    def _local_date(self, case, value):
+        """The calendar date of a UTC datetime where the customer is (their time zone, else the
+        company's, else UTC): a parcel that left at 23:00 in San Francisco left on that day, not
+        on the next one as UTC or the sending user's time zone would say."""
+        if not value:
+            return value
+        tz = case.partner_id.tz or case.company_id.partner_id.tz or "UTC"
+        return pytz.utc.localize(value).astimezone(pytz.timezone(tz)).date()
 
     # ------------------------------------------------------------------ compensation
     @api.model

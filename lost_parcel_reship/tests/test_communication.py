@@ -3,7 +3,7 @@
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import Form, tagged
 
 from .communication_common import CommunicationCommon
@@ -70,6 +70,15 @@ class TestCustomerMails(CommunicationCommon):
         self.company.lost_parcel_opened_mode = "auto"
         _order_us, picking_us = self._shipped_and_polled("JD0STALLED8011", partner=self.customer_us)
         _order_cn, picking_cn = self._shipped_and_polled("JD0STALLED8012", partner=self.customer_cn)
+        # The shipping date is the customer's calendar day, whatever the hour in UTC and whatever
+        # the time zone of the user who sends: 03:00 UTC is the day before in Los Angeles, 20:00
+        # UTC the day after in Shanghai (the mail once quoted the sender's day).
+        self.customer_us.tz, self.customer_cn.tz = "America/Los_Angeles", "Asia/Shanghai"
+        self.env.user.tz = "Europe/Brussels"
+        day = (fields.Datetime.now() - timedelta(days=40)).replace(minute=0, second=0, microsecond=0)
+        picking_us.date_done = day.replace(hour=3)
+        picking_cn.date_done = day.replace(hour=20)
+        us_day, cn_day = day.date() - timedelta(days=1), day.date() + timedelta(days=1)
 
         cases = self.Case._cron_detect_lost_parcels()
 
@@ -82,11 +91,11 @@ class TestCustomerMails(CommunicationCommon):
         self.assertIn(f"(order <strong>{case_us.sale_id.name}</strong>)", body_us)
         self.assertIn("(tracking number JD0STALLED8011)", body_us)
         self.assertIn("We are checking with the carrier", body_us)
-        self.assertIn(case_us.shipped_date.strftime("%m/%d/%Y"), body_us)
+        self.assertIn(f"shipped on\n        {us_day.strftime('%m/%d/%Y')} with", body_us)
         body_cn = self._customer_messages(case_cn).body
         self.assertIn("尊敬的 王芳", body_cn)
         self.assertIn("我们正在与承运商核实", body_cn)
-        self.assertIn(case_cn.shipped_date.strftime("%Y年%m月%d日"), body_cn)
+        self.assertIn(cn_day.strftime("%Y年%m月%d日"), body_cn)
         self.assertTrue(case_us.customer_notified_date, "the customer was first told when the case opened")
 
     def test_refund_notice_with_the_credit_note_in_both_languages(self):
