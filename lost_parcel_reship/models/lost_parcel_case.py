@@ -318,8 +318,8 @@ class LostParcelCase(models.Model):
         "Claimable Amount",
         compute="_compute_total_cost",
         store=True,
-        help="What a claim to the carrier or insurer can ask: the invoice value of the lost goods (at sale "
-        "price) plus the shipping paid for the lost parcel.",
+        help="What a claim to the carrier or insurer can ask once the parcel is confirmed lost: the invoice value "
+        "of the lost goods (at sale price) plus the shipping paid for the lost parcel.",
     )
 
     # Claims (lost.parcel.claim), in company currency: what carriers and insurers paid back.
@@ -342,6 +342,9 @@ class LostParcelCase(models.Model):
 
     # Transitions: computed from _transition_blockers, read by guards and views alike.
     is_open = fields.Boolean(compute="_compute_transitions", help="The case still needs work.")
+    is_lost = fields.Boolean(
+        compute="_compute_transitions", help="The parcel was confirmed lost: it has costs and can be claimed."
+    )
     can_be_reverified = fields.Boolean(compute="_compute_transitions")
     can_be_confirmed = fields.Boolean(compute="_compute_transitions")
     can_be_dismissed = fields.Boolean(compute="_compute_transitions")
@@ -350,6 +353,11 @@ class LostParcelCase(models.Model):
     can_ask_carrier = fields.Boolean(compute="_compute_transitions")
     can_change_reship_carrier = fields.Boolean(compute="_compute_transitions")
     can_be_claimed = fields.Boolean(compute="_compute_transitions")
+    can_offer_customer_choice = fields.Boolean(compute="_compute_transitions")
+    # The Refund button says the replacement stays when the refund rule's own predicate holds.
+    reship_left = fields.Boolean(
+        "Replacement Left", compute="_compute_transitions", help="A reship transfer has gone to the customer."
+    )
 
     @api.model
     def _expand_states(self, states, domain):
@@ -544,6 +552,7 @@ class LostParcelCase(models.Model):
                 case.reship_shipping_cost = 0.0
 
     @api.depends(
+        "state",
         "reship_goods_cost",
         "reship_shipping_cost",
         "compensation_amount",
@@ -557,7 +566,9 @@ class LostParcelCase(models.Model):
             case.total_cost = currency.round(
                 case.reship_goods_cost + case.reship_shipping_cost + case.compensation_amount + case.refund_amount
             )
-            case.claimable_amount = currency.round(case.goods_value_sale + case.picking_id.carrier_price)
+            # Nothing is claimable on a parcel not confirmed lost (under review, dismissed, false alarm).
+            claimable = case.goods_value_sale + case.picking_id.carrier_price if case.state in LOST_STATES else 0.0
+            case.claimable_amount = currency.round(claimable)
 
     @api.depends("claim_line_ids.claim_id")
     def _compute_claim_ids(self):
@@ -581,11 +592,14 @@ class LostParcelCase(models.Model):
         "reship_picking_id.state",
         "reship_picking_ids.state",
         "reship_picking_ids.location_dest_id",
+        "customer_choice",
     )
     def _compute_transitions(self):
         for case in self:
             blockers = case._transition_blockers()
             case.is_open = case.state in OPEN_STATES
+            case.is_lost = case.state in LOST_STATES
+            case.reship_left = bool(case._reship_left_pickings())
             case.can_be_reverified = not blockers["reverify"]
             case.can_be_confirmed = not blockers["confirm"]
             case.can_be_dismissed = not blockers["dismiss"]
@@ -594,6 +608,7 @@ class LostParcelCase(models.Model):
             case.can_ask_carrier = not blockers["ask_carrier"]
             case.can_change_reship_carrier = not blockers["change_reship_carrier"]
             case.can_be_claimed = not blockers["claim"]
+            case.can_offer_customer_choice = not blockers["offer_customer_choice"]
 
     # ------------------------------------------------------------------ transition rules
     def _transition_blockers(self):
@@ -685,6 +700,10 @@ class LostParcelCase(models.Model):
             )
             or (claimed and _("Case %(case)s is already claimed in %(claim)s.", case=self.name, claim=claimed[0].name)),
         }
+        # A choice needs both ways open: the customer picks between shipping again and a refund.
+        blockers["offer_customer_choice"] = (
+            self.customer_choice and _("Case %s: the customer has already chosen.", self.name)
+        ) or (blockers["reship"] or blockers["refund"])
         return blockers
 
     def _ensure_can(self, transition):
@@ -710,6 +729,9 @@ class LostParcelCase(models.Model):
 
     def _ensure_can_change_reship_carrier(self):
         self._ensure_can("change_reship_carrier")
+
+    def _ensure_can_offer_customer_choice(self):
+        self._ensure_can("offer_customer_choice")
 
     def _state_label(self):
         return dict(self._fields["state"]._description_selection(self.env))[self.state]
@@ -741,18 +763,17 @@ class LostParcelCase(models.Model):
         return cases
 
     def write(self, vals):
+        # The carrier rules write their choice under lost_parcel_carrier_choice (_choose_reship_carrier).
         if "reship_carrier_id" in vals and not self.env.context.get("lost_parcel_carrier_choice"):
             return self._write_reship_carrier_by_hand(vals)
         return super().write(vals)
 
     def _write_reship_carrier_by_hand(self, vals):
         """A user picks the reship carrier: the rules no longer change it, and pending reship
-        transfers follow."""
+        transfers follow. Allowed as ``can_change_reship_carrier`` says."""
         carrier = self.env["delivery.carrier"].browse(vals["reship_carrier_id"])
         changed = self.filtered(lambda case: case.reship_carrier_id != carrier)
-        for case in changed:
-            if case._reship_left_pickings():
-                case._ensure_can_change_reship_carrier()
+        changed._ensure_can_change_reship_carrier()
         vals = dict(vals, reship_carrier_manual=True, reship_carrier_rule_id=False)
         if changed and carrier:
             vals["reship_carrier_reason"] = self.env._("Set by hand by %s.", self.env.user.name)
@@ -936,10 +957,7 @@ class LostParcelCase(models.Model):
         """Let the customer choose on the portal between a new shipment and a refund, and open
         the apology that gives them the link."""
         self.ensure_one()
-        if not (self.can_be_reshipped or self.can_be_refunded):
-            raise UserError(
-                self.env._("Case %s: nothing is left to choose; it is neither to reship nor to refund.", self.name)
-            )
+        self._ensure_can_offer_customer_choice()
         self.customer_choice_offered = True
         return self.env["lost.parcel.communication"]._composer_action(self, "apology")
 
@@ -1100,10 +1118,9 @@ class LostParcelCase(models.Model):
             ]
             vals_list.append(self._prepare_detected_case_vals(data, reasons, reviewers[company], now))
         cases = self.with_context(tracking_disable=True, mail_create_nolog=True)._create_one_per_parcel(vals_list)
-        # Chatter notes stay as written: in the company's language, whoever runs detection.
         bodies = {}
-        for company, company_cases in cases.grouped("company_id").items():
-            in_company_lang = company_cases.with_context(lang=company.partner_id.lang or self.env.lang)
+        for company_cases in cases.grouped("company_id").values():
+            in_company_lang = company_cases._in_company_lang()
             for case in in_company_lang:
                 bodies[case.id] = in_company_lang.env._("Parcel flagged as probably lost: %s", case.signals)
         cases._message_log_batch(bodies=bodies)
@@ -1128,6 +1145,11 @@ class LostParcelCase(models.Model):
             except psycopg2.errors.UniqueViolation:
                 _logger.info("Parcel %s already has its case: not opened twice", vals["picking_id"])
         return cases
+
+    def _in_company_lang(self):
+        """These cases (of one company) in their company's language: chatter notes stay as written,
+        whoever runs the code that posts them (a cron, a webhook, a user in another language)."""
+        return self.with_context(lang=self.company_id[:1].partner_id.lang or self.env.lang)
 
     def _default_reviewer(self, company):
         """Who owns new cases of ``company``: the reviewer chosen in the settings, else the first
@@ -1193,16 +1215,16 @@ class LostParcelCase(models.Model):
         moved = cases._moving_again()
         moved._close_false_alarm()
         to_review = cases - moved
-        labels = dict(self.env["stock.picking"]._fields["tracking_status"]._description_selection(self.env))
         for case in to_review:
+            case = case._in_company_lang()
             picking = case.picking_id
             if picking.tracking_error:
-                body = self.env._("Re-verification could not reach the carrier: %s", picking.tracking_error)
+                body = case.env._("Re-verification could not reach the carrier: %s", picking.tracking_error)
             else:
-                body = self.env._(
+                body = case.env._(
                     "Re-verified with the carrier: no movement (%(status)s, last event %(date)s).",
-                    status=labels.get(picking.tracking_status, "-"),
-                    date=format_datetime(self.env, picking.tracking_last_event_date) or "-",
+                    status=picking._lost_parcel_tracking_status_label(),
+                    date=format_datetime(case.env, picking.tracking_last_event_date) or "-",
                 )
             case.message_post(body=body, subtype_xmlid="mail.mt_note")
         to_review.write({"state": "to_review"})
@@ -1226,18 +1248,18 @@ class LostParcelCase(models.Model):
         )
 
     def _close_false_alarm(self):
-        labels = dict(self.env["stock.picking"]._fields["tracking_status"]._description_selection(self.env))
         for case in self:
+            case = case._in_company_lang()
             picking = case.picking_id
             # The event that cleared it: the newest one, as the carrier wrote it.
             event = picking.tracking_event_ids.sorted(lambda e: (e.occurred_at, e.id), reverse=True)[:1]
             detail = ", ".join(filter(None, [event.description, event.location]))
             detail = " (%s)" % detail if detail else ""
             case.message_post(
-                body=self.env._(
+                body=case.env._(
                     "Closed as a false alarm: the carrier reports %(status)s, last event on %(date)s%(detail)s.",
-                    status=labels.get(picking.tracking_status, "-"),
-                    date=format_datetime(self.env, picking.tracking_last_event_date) or "-",
+                    status=picking._lost_parcel_tracking_status_label(),
+                    date=format_datetime(case.env, picking.tracking_last_event_date) or "-",
                     detail=detail,
                 )
             )
@@ -1308,30 +1330,43 @@ class LostParcelCase(models.Model):
         reship that has not left."""
         self.filtered(lambda c: c.state == "detected")._close_false_alarm()
         for case in self:
-            picking = case.picking_id
             if case.state in ("to_review", "confirmed"):
-                text = self.env._(
-                    "The carrier now reports the parcel delivered (%(date)s): back to review. Check with the "
-                    "customer before reshipping or refunding.",
-                    date=format_date(self.env, picking.tracking_delivered_date or picking.tracking_last_event_date),
-                )
+                back_to_review = True
                 case.write({"state": "to_review"})
             elif case.state == "reshipped":
-                text = self.env._(
-                    "The carrier now reports the lost parcel delivered (%(date)s) while it was reshipped: the "
-                    "customer may get the goods twice.",
-                    date=format_date(self.env, picking.tracking_delivered_date or picking.tracking_last_event_date),
-                )
+                back_to_review = False
             else:
                 continue
-            case.message_post(body=text, subtype_xmlid="mail.mt_note")
+            # The note in the company's language, the responsible's to-do in theirs.
+            in_company_lang = case._in_company_lang()
+            in_company_lang.message_post(
+                body=in_company_lang._delivered_after_all_text(back_to_review), subtype_xmlid="mail.mt_note"
+            )
             if case.user_id:
+                for_user = case.with_context(lang=case.user_id.lang or self.env.lang)
                 case.activity_schedule(
                     "mail.mail_activity_data_todo",
-                    summary=self.env._("Lost parcel delivered after all"),
-                    note=text,
+                    summary=for_user.env._("Lost parcel delivered after all"),
+                    note=for_user._delivered_after_all_text(back_to_review),
                     user_id=case.user_id.id,
                 )
+
+    def _delivered_after_all_text(self, back_to_review):
+        """What the carrier's late 'delivered' means for the case, in the context's language."""
+        self.ensure_one()
+        picking = self.picking_id
+        date = format_date(self.env, picking.tracking_delivered_date or picking.tracking_last_event_date)
+        if back_to_review:
+            return self.env._(
+                "The carrier now reports the parcel delivered (%(date)s): back to review. Check with the "
+                "customer before reshipping or refunding.",
+                date=date,
+            )
+        return self.env._(
+            "The carrier now reports the lost parcel delivered (%(date)s) while it was reshipped: the "
+            "customer may get the goods twice.",
+            date=date,
+        )
 
     def _dismiss(self, reason):
         self._ensure_can_be_dismissed()
@@ -1648,7 +1683,7 @@ class LostParcelCase(models.Model):
         )
 
     def _commit_progress(self):
-        """Commit a scheduled action's finished batch (DESIGN.md, Scale: a crash loses at most one
+        """Commit a scheduled action's finished batch (README, Decisions: a crash loses at most one
         batch, and no row lock is held across the next batch's carrier calls). Not in tests."""
         if not getattr(threading.current_thread(), "testing", False):
             self.env.cr.commit()  # pylint: disable=invalid-commit

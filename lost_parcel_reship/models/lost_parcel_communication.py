@@ -76,15 +76,28 @@ class LostParcelCommunication(models.AbstractModel):
         """Post the step's template on each case: the customer gets it by mail, in their language."""
         if step in COMPENSATED_STEPS:
             self._grant_compensation(cases)
-        for company, company_cases in cases.grouped("company_id").items():
-            template = self._step_template(company, step)
-            for case in company_cases:
-                case.message_post_with_source(
-                    template,
-                    message_type="comment",
-                    subtype_xmlid="mail.mt_comment",
-                    email_layout_xmlid="mail.mail_notification_light",
-                )
+        for case in cases:
+            vals = self._prepare_customer_mail_values(case, step)
+            template = self.env["mail.template"].browse(vals.pop("template_id"))
+            case.message_post_with_source(template, **vals)
+
+    @api.model
+    def _prepare_customer_mail_values(self, cases, step):
+        """What a customer mail of ``step`` is made of: values of the ``mail.compose.message``
+        that renders it (``template_id``, ``message_type``, ``subtype_id``, ``email_layout_xmlid``,
+        and any other composer field). Used for a mail sent by the policy (one case) and for the
+        composer a person sends (its cases, rendered case by case with the first one's values).
+
+        :param cases: the cases the mail is about (one when sent by the policy)
+        :param str step: 'opened', 'reshipped', 'refunded' or 'apology'
+        :return: dict of composer values
+        """
+        return {
+            "template_id": self._step_template(cases[:1].company_id, step).id,
+            "message_type": "comment",
+            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment"),
+            "email_layout_xmlid": "mail.mail_notification_light",
+        }
 
     @api.model
     def _composer_action(self, cases, step):
@@ -94,7 +107,7 @@ class LostParcelCommunication(models.AbstractModel):
             raise UserError(self.env._("Select the cases whose customers you want to write to."))
         if step in COMPENSATED_STEPS:
             self._grant_compensation(cases)
-        template = self._step_template(cases[0].company_id, step)
+        defaults = {f"default_{name}": value for name, value in self._prepare_customer_mail_values(cases, step).items()}
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Write to the Customers") if len(cases) > 1 else self.env._("Write to the Customer"),
@@ -103,12 +116,10 @@ class LostParcelCommunication(models.AbstractModel):
             "views": [(False, "form")],
             "target": "new",
             "context": {
+                **defaults,
                 "default_model": "lost.parcel.case",
                 "default_res_ids": cases.ids,
-                "default_template_id": template.id,
                 "default_composition_mode": "comment",
-                "default_email_layout_xmlid": "mail.mail_notification_light",
-                "default_subtype_xmlid": "mail.mt_comment",
                 "force_email": True,
             },
         }

@@ -196,24 +196,37 @@ class StockPicking(models.Model):
         )._request_satisfaction()
         alarming = self.filtered(lambda p: p.tracking_status in ("exception", "returning", "returned"))
         cases = alarming.sudo().lost_parcel_case_ids.filtered("is_open")
-        labels = dict(self._fields["tracking_status"]._description_selection(self.env))
         for case in cases:
-            picking = case.picking_id
-            text = self.env._(
-                "The carrier now reports %(status)s (%(code)s) for %(ref)s.",
-                status=labels[picking.tracking_status],
-                code=picking.tracking_raw_status or "-",
-                ref=picking.carrier_tracking_ref,
+            # The note in the company's language, the responsible's to-do in theirs.
+            in_company_lang = case._in_company_lang()
+            in_company_lang.message_post(
+                body=in_company_lang.picking_id._lost_parcel_exception_text(), subtype_xmlid="mail.mt_note"
             )
-            case.message_post(body=text, subtype_xmlid="mail.mt_note")
             if case.user_id:
+                for_user = case.with_context(lang=case.user_id.lang or self.env.lang)
                 case.activity_schedule(
                     "mail.mail_activity_data_todo",
-                    summary=self.env._("New carrier exception"),
-                    note=text,
+                    summary=for_user.env._("New carrier exception"),
+                    note=for_user.picking_id._lost_parcel_exception_text(),
                     user_id=case.user_id.id,
                 )
         return res
+
+    def _lost_parcel_exception_text(self):
+        """The carrier's new alarming status, in the context's language."""
+        self.ensure_one()
+        return self.env._(
+            "The carrier now reports %(status)s (%(code)s) for %(ref)s.",
+            status=self._lost_parcel_tracking_status_label(),
+            code=self.tracking_raw_status or "-",
+            ref=self.carrier_tracking_ref,
+        )
+
+    def _lost_parcel_tracking_status_label(self):
+        """The tracking status as the user reads it, in the context's language."""
+        self.ensure_one()
+        labels = dict(self._fields["tracking_status"]._description_selection(self.env))
+        return labels.get(self.tracking_status, "-")
 
     def _hook_tracking_updated(self):
         """Carrier news (a push, a poll, Update Tracking) queues these shipped parcels for the

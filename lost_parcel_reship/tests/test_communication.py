@@ -210,6 +210,31 @@ class TestSendingPolicy(CommunicationCommon):
 
         self.assertIn("Short: JD0INTRANSIT8104", self._customer_messages(case).body)
 
+    def test_an_extension_changes_the_mail_in_one_place_for_sent_and_composed_mails(self):
+        """``_prepare_customer_mail_values`` feeds the mail the policy sends and the composer alike."""
+        custom = self.env.ref("lost_parcel_reship.mail_template_reship_shipped").copy(
+            {"name": "Marketplace reship notice", "subject": "Extended: {{ object.name }}"}
+        )
+        Communication = type(self.env["lost.parcel.communication"])
+        original = Communication._prepare_customer_mail_values
+
+        def extended(communication, cases, step):
+            vals = original(communication, cases, step)
+            if step == "reshipped":
+                vals["template_id"] = custom.id
+            return vals
+
+        with patch.object(Communication, "_prepare_customer_mail_values", extended):
+            sent = self._reshipped_case("JD0STALLED8105", "JD0INTRANSIT8105")
+            self.assertEqual(self._customer_messages(sent).subject, f"Extended: {sent.name}")
+
+            self.company.lost_parcel_reshipped_mode = "prefilled"
+            composed = self._reshipped_case("JD0STALLED8106", "JD0INTRANSIT8106")
+            action = composed.action_send_customer_notice()
+            self.assertEqual(action["context"]["default_template_id"], custom.id)
+            self._send_composer(action)
+            self.assertEqual(self._customer_messages(composed).subject, f"Extended: {composed.name}")
+
     def test_batch_reship_prefilled_opens_one_composer_for_all_the_cases(self):
         self.company.lost_parcel_reshipped_mode = "prefilled"
         cases = self.Case

@@ -43,3 +43,19 @@ class TestCosts(ReshipCommon):
         self.assertIn('name="total_cost"', pivot)
         listed = self.Case.get_views([(False, "list")])["views"]["list"]["arch"]
         self.assertIn('name="total_cost"', listed)
+
+    def test_nothing_is_claimable_before_the_loss_is_confirmed(self):
+        _order, picking = self._shipped_and_polled("JD0STALLED8201", lines=[(self.product, 1)])
+        picking.carrier_price = 9.0
+        case = self._detect().filtered(lambda c: c.picking_id == picking)
+        self.assertEqual(case.state, "detected")
+        self.assertFalse(case.is_lost, "no Costs page on a case under review")
+        self.assertEqual(case.claimable_amount, 0.0)
+        self._confirm(case)
+        self.assertTrue(case.is_lost)
+        self.assertEqual(case.claimable_amount, 40.0 + 9.0, "the lost goods and their shipping")
+        case._dismiss("Found at the depot")
+        self.assertFalse(case.is_lost)
+        self.assertEqual(case.claimable_amount, 0.0, "a parcel found is not claimed")
+        form = self.Case.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="costs" invisible="not is_lost"', form)

@@ -99,11 +99,13 @@ class TestRefund(ReshipCommon):
             case._refund("  ")
         case.action_reship()
         self._validate(case.reship_picking_id, "JD0INTRANSIT7301")
+        self.assertFalse(case.can_be_refunded, "nothing invoiced and the replacement left: no Refund button")
         with self.assertRaisesRegex(UserError, "has left already"):
             case.action_refund()
         self.assertEqual(case.state, "reshipped")
         dismissed = self._lost_case("JD0STALLED7302")
         dismissed.state = "dismissed"
+        self.assertFalse(dismissed.can_be_refunded)
         with self.assertRaisesRegex(UserError, "only a parcel confirmed lost is refunded"):
             dismissed._refund("Because")
 

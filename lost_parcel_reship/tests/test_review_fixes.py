@@ -6,8 +6,9 @@ from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from . import test_portal
 from .common import LostParcelCommon
-from .test_portal import TestPortalNotReceived
+from .reship_common import ReshipCommon
 
 
 @tagged("post_install", "-at_install")
@@ -132,7 +133,7 @@ class TestInquiryCounting(LostParcelCommon):
 
 @tagged("post_install", "-at_install")
 class TestPortalButtonLimits(LostParcelCommon, HttpCase):
-    _csrf_token = staticmethod(TestPortalNotReceived._csrf_token)
+    _csrf_token = staticmethod(test_portal.TestPortalNotReceived._csrf_token)
 
     def _click(self, order, message="", token=None):
         page = self.url_open(f"/my/orders/{order.id}?access_token={order.access_token}")
@@ -174,3 +175,42 @@ class TestPortalButtonLimits(LostParcelCommon, HttpCase):
         body = self._inquiries(order).body
         self.assertLess(len(body), 2500)
         self.assertIn("x" * 100, body)
+
+
+@tagged("post_install", "-at_install")
+class TestOneSourceOfTruth(ReshipCommon):
+    """The buttons, the fields' readonly and the actions read the same ``_transition_blockers``."""
+
+    def test_customer_choice_is_offered_only_while_both_ways_are_open(self):
+        case = self._lost_case("JD0STALLED8301")
+        self.assertTrue(case.can_offer_customer_choice)
+        case.action_reship()
+        self.assertTrue(case.can_be_refunded, "the reship has not left: a refund is still possible")
+        self.assertFalse(case.can_offer_customer_choice, "but there is nothing left to choose")
+        with self.assertRaisesRegex(UserError, "only a parcel confirmed lost is reshipped"):
+            case.action_offer_customer_choice()
+        self.assertFalse(case.customer_choice_offered)
+        form = self.Case.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('invisible="customer_choice_offered or not can_offer_customer_choice"', form)
+        self.assertIn('name="customer_choice_offered" readonly="not can_offer_customer_choice"', form)
+
+    def test_reship_carrier_by_hand_follows_the_rule(self):
+        _order, picking = self._shipped_and_polled("JD0STALLED8302")
+        case = self._detect().filtered(lambda c: c.picking_id == picking)
+        self.assertFalse(case.can_change_reship_carrier)
+        with self.assertRaisesRegex(UserError, "only a confirmed case gets a reship carrier"):
+            case.reship_carrier_id = self.ups
+        self._confirm(case)
+        case.reship_carrier_id = self.ups
+        self.assertTrue(case.reship_carrier_manual)
+
+    def test_refund_button_wording_follows_the_refund_rule(self):
+        case = self._lost_case("JD0STALLED8303")
+        case.sale_id._create_invoices().action_post()
+        case.action_reship()
+        self.assertFalse(case.reship_left)
+        self._validate(case.reship_picking_id, "JD0INTRANSIT8303")
+        self.assertTrue(case.reship_left)
+        self.assertTrue(case.can_be_refunded, "invoiced: a credit note, the replacement stays")
+        form = self.Case.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('invisible="not can_be_refunded or not reship_left"', form)

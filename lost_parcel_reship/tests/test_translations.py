@@ -1,10 +1,16 @@
+# The Chinese texts quote Chinese punctuation.
+# ruff: noqa: RUF001
 """The Simplified Chinese translation is complete and reads as a warehouse user expects."""
 
+import base64
 import os
 import re
 
 from odoo.modules.module import get_module_path
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools import file_open
+
+from .common import LostParcelCommon
 
 MODULES = ("lost_parcel_reship", "carrier_connectors")
 
@@ -133,3 +139,91 @@ class TestChineseTranslation(TransactionCase):
         tracking = dict(Picking._fields["tracking_status"]._description_selection(Picking.env))
         self.assertEqual(tracking["in_transit"], "运输中")
         self.assertEqual(tracking["delivered"], "已送达")
+
+
+def import_chinese(env):
+    """The addons' Chinese translations, imported as Settings > Translations > Import does it (the
+    .po alone, not merged with the .pot)."""
+    for module in MODULES:
+        with file_open(f"{module}/i18n/zh_CN.po", "rb") as po_file:
+            env["base.language.import"].create(
+                {
+                    "name": "Chinese (Simplified)",
+                    "code": "zh_CN",
+                    "filename": "zh_CN.po",
+                    "data": base64.b64encode(po_file.read()),
+                    "overwrite": True,
+                }
+            ).import_lang()
+
+
+@tagged("post_install", "-at_install")
+class TestDetectionTextsInChinese(LostParcelCommon):
+    """What detection saw is stored as data and read in the reader's language; the chatter keeps
+    the company's language whoever runs the code that writes it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        import_chinese(cls.env)
+        # Stalled only: the domestic rule flags a parcel without events for 7 days.
+        (cls.rule_domestic | cls.rule_international).eta_overdue_days = 0
+        cls.rule_domestic.stalled_days = 7
+        cls.english = cls.env["lost.parcel.case"].with_context(lang="en_US").env
+
+    def _open_case(self, tracking_ref):
+        _order, picking = self._shipped_and_polled(tracking_ref, partner=self.customer_us)
+        case = self._detect().filtered(lambda c: c.picking_id == picking)
+        self.assertEqual(len(case), 1)
+        return case.with_env(self.english)
+
+    def _notes(self, case):
+        return " ".join(case.message_ids.mapped("body"))
+
+    def test_a_chinese_user_reads_the_reasons_and_signals_in_chinese(self):
+        case = self._open_case("JD0STALLED9901")
+        self.assertEqual(case.reason_ids.signal, "stalled")
+        self.assertRegex(case.reason_ids.evidence, r"^No tracking event for \d+ days \(threshold 7 days\)$")
+        self.assertEqual(case.signals, "Tracking stalled")
+
+        chinese = case.with_context(lang="zh_CN")
+        self.assertRegex(chinese.reason_ids.evidence, r"^\d+ 天无轨迹更新（阈值 7 天）$")
+        self.assertEqual(chinese.reason_ids.suggested_action, "请承运商追查包裹。")
+        self.assertEqual(chinese.signals, "跟踪停滞")
+        self.assertEqual(case.reason_ids.evidence[:3], "No ", "the English reader still reads English")
+
+    def test_chatter_notes_are_written_in_the_companys_language(self):
+        self.company.partner_id.lang = "zh_CN"
+        responsible = new_test_user(
+            self.env, "lp_english_reviewer", groups="lost_parcel_reship.group_lost_parcel_user", lang="en_US"
+        )
+        # An English user's run: re-verified, then a carrier exception, then delivered after all.
+        case = self._open_case("JD0STALLED9902")
+        case.user_id = responsible
+        self.assertIn("包裹被标记为可能丢失", self._notes(case))
+        case._reverify()
+        self.assertEqual(case.state, "to_review")
+        self.assertIn("已向承运商重新核实：无新动态（运输中", self._notes(case))
+        self.assertNotIn("Re-verified", self._notes(case))
+
+        self.sandbox.state.set_scenario("JD0STALLED9902", "lost")
+        case.picking_id._update_tracking()
+        self.assertEqual(case.tracking_status, "exception")
+        self.assertIn("承运商现报告 JD0STALLED9902 的状态为", self._notes(case))
+        self.assertNotIn("The carrier now reports", self._notes(case))
+
+        self.sandbox.state.set_scenario("JD0STALLED9902", "delivered")
+        case.picking_id._update_tracking()
+        self.assertIn("承运商现显示包裹已送达", self._notes(case))
+        self.assertNotIn("now reports the parcel delivered", self._notes(case))
+        # The responsible's to-do is in their own language.
+        todo = case.activity_ids.filtered(lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_todo"))
+        self.assertIn("Lost parcel delivered after all", todo.mapped("summary"))
+
+        # A parcel moving again closes its case as a false alarm, noted in Chinese.
+        other = self._open_case("JD0STALLED9903")
+        self.sandbox.state.set_scenario("JD0STALLED9903", "in_transit")
+        other._reverify()
+        self.assertEqual(other.state, "false_alarm")
+        self.assertIn("已作为误报关闭", self._notes(other))
+        self.assertNotIn("Closed as a false alarm", self._notes(other))

@@ -22,7 +22,7 @@ class LostParcelRefundWizard(models.TransientModel):
     def _compute_invoiced(self):
         for wizard in self:
             wizard.invoiced = wizard.case_id._lost_lines_invoiced()
-            wizard.reship_left = bool(wizard.case_id._reship_left_pickings())
+            wizard.reship_left = wizard.case_id.reship_left
 
     @api.depends("case_id")
     def _compute_line_ids(self):
