@@ -169,7 +169,7 @@ class StockPicking(models.Model):
             remaining = self.search_count(self._tracking_due_domain())
             cron._notify_progress(done=done, remaining=remaining)
             if not getattr(threading.current_thread(), "testing", False):
-                # Commit per batch on purpose (DESIGN.md, Scale): a crash loses at most one batch.
+                # Commit per batch on purpose (README, Decisions): a crash loses at most one batch.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         return done
 

@@ -213,7 +213,7 @@ class LostParcelStoreUpdate(models.Model):
                 max_batches -= 1
             cron._notify_progress(done=done, remaining=self.search_count(self._due_domain()))
             if not getattr(threading.current_thread(), "testing", False):
-                # Commit per batch on purpose (DESIGN.md, Scale): a crash loses at most one batch.
+                # Commit per batch on purpose (README, Decisions): a crash loses at most one batch.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         return done
 
