@@ -13,13 +13,28 @@ from .communication_common import CommunicationCommon
 class TestCustomerMails(CommunicationCommon):
     """Each template rendered from a case made by the real flow, in English and in Chinese."""
 
-    def _expected_date(self, case):
-        # The replacement left today and the reship carrier declares its transit days.
-        return case.reship_picking_id.date_done.date() + timedelta(days=case.reship_picking_id.carrier_id.transit_days)
+    def _expected_date(self, case, left_on):
+        # The customer's calendar day the replacement left, plus the reship carrier's transit days.
+        return left_on + timedelta(days=case.reship_picking_id.carrier_id.transit_days)
+
+    def _pin_time_zones(self):
+        """The replacement leaves at an hour whose day differs between UTC, the customer's time
+        zone and the validating user's: 03:00 UTC is the day before in Los Angeles, 20:00 UTC the
+        day after in Shanghai, the same day in Brussels (the expected date once followed the user).
+
+        :return: (midnight UTC of the day, as a datetime)
+        """
+        self.customer_us.tz, self.customer_cn.tz = "America/Los_Angeles", "Asia/Shanghai"
+        self.env.user.tz = "Europe/Brussels"
+        return fields.Datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
 
     def test_reship_notice_reads_like_the_product_brief_in_english(self):
+        day = self._pin_time_zones()
         case = self._reshipped_case(
-            "JD0STALLED8001", "JD0INTRANSIT8001", lines=[(self.product, 2), (self.product_b, 1)]
+            "JD0STALLED8001",
+            "JD0INTRANSIT8001",
+            lines=[(self.product, 2), (self.product_b, 1)],
+            validated_at=day.replace(hour=3),
         )
 
         message = self._customer_messages(case)
@@ -34,8 +49,9 @@ class TestCustomerMails(CommunicationCommon):
         self.assertIn(f"(order <strong>{order}</strong>) met an unexpected delay in transit", body)
         self.assertIn("We have already shipped it again; the new tracking number is", body)
         self.assertIn("<strong>JD0INTRANSIT8001</strong> (PostNL (test))", body)
-        expected = self._expected_date(case)
-        self.assertEqual(case.reship_expected_date, expected)
+        self.assertEqual(case.reship_picking_id.date_done, day.replace(hour=3))
+        expected = self._expected_date(case, day.date() - timedelta(days=1))
+        self.assertEqual(case.reship_expected_date, expected, "the day before in Los Angeles, plus 3 days")
         self.assertIn(f"expected on\n        <strong>{expected.strftime('%m/%d/%Y')}</strong>", body)
         self.assertIn(f"https://track.example.com/{self.postnl.id}?number=JD0INTRANSIT8001", body)
         self.assertIn("Thank you for your understanding.", body)
@@ -47,8 +63,13 @@ class TestCustomerMails(CommunicationCommon):
         self.assertTrue(case.customer_notified_date)
 
     def test_reship_notice_in_chinese_for_a_chinese_customer(self):
+        day = self._pin_time_zones()
         case = self._reshipped_case(
-            "JD0STALLED8002", "JD0INTRANSIT8002", partner=self.customer_cn, lines=[(self.product, 3)]
+            "JD0STALLED8002",
+            "JD0INTRANSIT8002",
+            partner=self.customer_cn,
+            lines=[(self.product, 3)],
+            validated_at=day.replace(hour=20),
         )
 
         message = self._customer_messages(case)
@@ -59,7 +80,8 @@ class TestCustomerMails(CommunicationCommon):
         self.assertIn(f"（订单 <strong>{case.sale_id.name}</strong>）在运输途中意外延误", body)
         self.assertIn("我们已为您重新发货，新的跟踪号为", body)
         self.assertIn("<strong>JD0INTRANSIT8002</strong>（PostNL (test)），预计于", body)
-        expected = self._expected_date(case)
+        expected = self._expected_date(case, day.date() + timedelta(days=1))
+        self.assertEqual(case.reship_expected_date, expected, "the day after in Shanghai, plus 3 days")
         self.assertIn(expected.strftime("%Y年%m月%d日"), body, "the date in the customer's format")
         self.assertIn("number=JD0INTRANSIT8002", body)
         self.assertIn("感谢您的理解。", body)
