@@ -22,7 +22,7 @@ class TestCustomerMails(CommunicationCommon):
         zone and the validating user's: 03:00 UTC is the day before in Los Angeles, 20:00 UTC the
         day after in Shanghai, the same day in Brussels (the expected date once followed the user).
 
-        :return: (midnight UTC of the day, as a datetime)
+        :return: today at midnight UTC (a naive UTC datetime, as Odoo stores them)
         """
         self.customer_us.tz, self.customer_cn.tz = "America/Los_Angeles", "Asia/Shanghai"
         self.env.user.tz = "Europe/Brussels"
