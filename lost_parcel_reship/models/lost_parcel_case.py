@@ -474,14 +474,19 @@ class LostParcelCase(models.Model):
         "reship_picking_id.date_done",
         "reship_picking_id.scheduled_date",
         "reship_picking_id.carrier_id.transit_days",
+        "partner_id.tz",
+        "company_id.partner_id.tz",
     )
     def _compute_reship_expected_date(self):
+        """The customer's calendar day: the day the replacement left where they are (not where
+        the user who validated it is), plus the carrier's transit days."""
+        Communication = self.env["lost.parcel.communication"]
         for case in self:
             reship = case.reship_picking_id
             start = reship.date_done or reship.scheduled_date
             transit = reship.carrier_id.transit_days
             case.reship_expected_date = (
-                fields.Date.context_today(case, start) + timedelta(days=transit) if start and transit else False
+                Communication._local_date(case, start) + timedelta(days=transit) if start and transit else False
             )
 
     def _compute_access_url(self):

@@ -23,7 +23,10 @@ class LostParcelCarrierScorecard(models.Model):
     _auto = False
     _rec_name = "carrier_id"
     _order = "company_id, loss_rate desc, shipped desc"
-    _depends = {"lost.parcel.shipment.report": []}
+    _depends = {
+        "lost.parcel.shipment.report": [],
+        "lost.parcel.claim": ["state", "claim_to", "carrier_id", "company_id", "decision_date"],
+    }
 
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
@@ -43,6 +46,11 @@ class LostParcelCarrierScorecard(models.Model):
     false_alarms = fields.Integer("False Alarms", readonly=True)
     money_lost = fields.Monetary(readonly=True)
     money_recovered = fields.Monetary(readonly=True)
+    claims_rejected = fields.Integer(
+        "Claims Rejected",
+        readonly=True,
+        help="Claims to this carrier it rejected in the period; each keeps the carrier's reason.",
+    )
 
     @property
     def _table_query(self):
@@ -63,13 +71,40 @@ class LostParcelCarrierScorecard(models.Model):
                    stats.transit_mean,
                    stats.transit_percentiles[1] AS transit_p50,
                    stats.transit_percentiles[2] AS transit_p90,
-                   stats.cases, stats.false_alarms, stats.money_lost, stats.money_recovered
+                   stats.cases, stats.false_alarms, stats.money_lost, stats.money_recovered,
+                   COALESCE(rejected.claims_rejected, 0) AS claims_rejected
               FROM (%(lanes)s) stats
               JOIN res_company company ON company.id = stats.company_id
+         LEFT JOIN (%(rejected)s) rejected
+                ON rejected.company_id = stats.company_id AND rejected.carrier_id = stats.carrier_id
             """,
             days=days,
             lanes=lanes,
+            rejected=self._rejected_claims_sql(since),
         )
+
+    def _rejected_claims_sql(self, since):
+        """Claims to each carrier (not to insurers) that it rejected since ``since``, per company."""
+        return SQL(
+            """
+            SELECT claim.company_id, claim.carrier_id, COUNT(*) AS claims_rejected
+              FROM lost_parcel_claim claim
+             WHERE claim.claim_to = 'carrier' AND claim.state = 'rejected' AND claim.decision_date >= %(since)s
+          GROUP BY claim.company_id, claim.carrier_id
+            """,
+            since=since.date(),
+        )
+
+    def _rejected_claims_domain(self):
+        self.ensure_one()
+        since = fields.Datetime.now() - timedelta(days=self.window_days)
+        return [
+            ("claim_to", "=", "carrier"),
+            ("carrier_id", "=", self.carrier_id.id),
+            ("company_id", "=", self.company_id.id),
+            ("state", "=", "rejected"),
+            ("decision_date", ">=", fields.Date.to_string(since.date())),
+        ]
 
     def action_open_parcels(self):
         """The carrier's parcels of the period in the carrier performance analysis."""
@@ -82,4 +117,11 @@ class LostParcelCarrierScorecard(models.Model):
             ("date_shipped", ">=", fields.Datetime.to_string(since)),
         ]
         action["context"] = {"search_default_group_country": 1}
+        return action
+
+    def action_open_rejected_claims(self):
+        """The claims the carrier rejected in the period, with their reasons."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("lost_parcel_reship.action_lost_parcel_claim")
+        action.update(domain=self._rejected_claims_domain(), context={})
         return action

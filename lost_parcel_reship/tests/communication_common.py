@@ -3,6 +3,8 @@ customer, tracking links on the reship carriers, and helpers to read what the cu
 
 import base64
 
+from freezegun import freeze_time
+
 from odoo.tests import Form, new_test_user
 from odoo.tools import file_open
 
@@ -65,11 +67,16 @@ class CommunicationCommon(ReshipCommon):
         partner = partner or case.partner_id
         return case.message_ids.filtered(lambda m: partner in m.partner_ids)
 
-    def _reshipped_case(self, tracking_ref, reship_ref, partner=None, lines=None):
-        """Lost, reshipped in one click, and the replacement validated with ``reship_ref``."""
+    def _reshipped_case(self, tracking_ref, reship_ref, partner=None, lines=None, validated_at=None):
+        """Lost, reshipped in one click, and the replacement validated with ``reship_ref``
+        (at ``validated_at``, a UTC datetime, when given: the day it left)."""
         case = self._lost_case(tracking_ref, partner=partner or self.customer_us, lines=lines)
         case.action_reship()
-        self._validate(case.reship_picking_id, reship_ref)
+        if validated_at:
+            with freeze_time(validated_at):
+                self._validate(case.reship_picking_id, reship_ref)
+        else:
+            self._validate(case.reship_picking_id, reship_ref)
         return case
 
     def _send_composer(self, action):

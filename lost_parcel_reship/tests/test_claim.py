@@ -5,6 +5,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import format_date
 
 from .claim_common import ClaimCommon, make_pdf
 
@@ -92,6 +93,39 @@ class TestClaimWindows(ClaimCommon):
         self.assertEqual(self.dhl_window._claim_dates(picking)["deadline"], shipped + timedelta(days=35))
         with self.assertRaises(ValidationError):
             self.dhl_window.deadline_number = 0
+
+    def _usps_claim(self, tracking_ref, shipped_days_ago):
+        """A USPS parcel lost through the real flow, shipped that many days ago, and its claim."""
+        case = self._lost_case(tracking_ref, carrier=self.usps, partner=self.customer_us)
+        shipped = self._shipped_on(case.picking_id, shipped_days_ago)
+        claim = self._claim_for(case)
+        self.assertEqual(claim.window_id, self.env.ref("lost_parcel_reship.claim_window_usps"))
+        return claim, shipped
+
+    def test_usps_claim_before_its_earliest_filing_date_is_refused(self):
+        claim, shipped = self._usps_claim("9400STALLED7401", 3)
+        claim.document_line_ids.note = "Ready on usps.com"
+        earliest = shipped + timedelta(days=15)
+        self.assertEqual(claim.earliest_filing_date, earliest, "USPS takes claims 15 days after mailing")
+
+        self.assertFalse(claim.can_be_submitted)
+        message = f"Claim {claim.name}: USPS takes claims from {format_date(self.env, earliest)} on."
+        with self.assertRaises(UserError) as refused:
+            claim.action_submit()
+        self.assertEqual(refused.exception.args[0], message)
+        self.assertEqual(claim.state, "draft")
+        self.assertFalse(claim.submitted_date)
+        # From that day on, nothing else holds it back.
+        self.assertFalse(claim._transition_blockers(today=earliest)["submit"])
+
+    def test_claim_form_shows_the_carriers_guide(self):
+        claim, _shipped = self._usps_claim("9400STALLED7402", 20)
+
+        form = Form(claim)
+        self.assertEqual(form.guide_id, self.env.ref("lost_parcel_reship.claim_guide_usps"))
+        self.assertEqual(form.guide_url, "https://www.usps.com/help/claims.htm")
+        self.assertIn("Wait until the filing period opens: 15 days after mailing", form.guide_steps)
+        self.assertIn("start a domestic claim with the tracking number", form.guide_steps)
 
 
 @tagged("post_install", "-at_install")
@@ -253,6 +287,14 @@ class TestClaimFlow(ClaimCommon):
         claim = self._claim_for(case)
         claim.document_line_ids.note = "On DHL's portal"
         claim.action_submit()
+        scorecard = self.env["lost.parcel.carrier.scorecard"]
+        self.assertEqual(
+            scorecard.search([("carrier_id", "=", self.carrier.id), ("company_id", "=", self.company.id)]).mapped(
+                "claims_rejected"
+            ),
+            [0],
+            "a filed claim is not rejected",
+        )
         with self.assertRaisesRegex(UserError, "Say why"):
             claim._record_decision("rejected")
         claim._record_decision("rejected", reason="Scanned as delivered to a parcel locker")
@@ -260,6 +302,15 @@ class TestClaimFlow(ClaimCommon):
         self.assertEqual(claim.rejection_reason, "Scanned as delivered to a parcel locker")
         rows = self.Claim._read_group([("state", "=", "rejected"), ("id", "=", claim.id)], ["carrier_id"], ["__count"])
         self.assertEqual(rows, [(self.carrier, 1)])
+        # The carrier scorecard counts it, and opens it with its reason (a new request: read again).
+        self.env["lost.parcel.carrier.scorecard"].invalidate_model()
+        card = self.env["lost.parcel.carrier.scorecard"].search(
+            [("carrier_id", "=", self.carrier.id), ("company_id", "=", self.company.id)]
+        )
+        self.assertEqual(card.claims_rejected, 1)
+        rejected = self.Claim.search(card.action_open_rejected_claims()["domain"])
+        self.assertEqual(rejected, claim)
+        self.assertEqual(rejected.rejection_reason, "Scanned as delivered to a parcel locker")
         self.assertFalse(case.recovered_amount)
         self.assertTrue(case.can_be_claimed, "a rejected claim frees the case for an appeal or an insurer")
 

@@ -13,13 +13,17 @@ WKHTMLTOPDF_MISSING = (
     "wkhtmltopdf is not installed, so Odoo cannot print the evidence pack. Debian: "
     "apt-get install -y wkhtmltopdf (.ci/run installs it), then restart Odoo."
 )
+PDFTOTEXT_MISSING = (
+    "pdftotext is not installed, so the evidence pack's text cannot be read back. Debian: "
+    "apt-get install -y poppler-utils (.ci/run installs it)."
+)
 
 
 @tagged("post_install", "-at_install")
 class TestClaimEvidencePack(ClaimCommon):
     """The evidence pack is a real PDF printed by wkhtmltopdf (Debian's package), with the
-    attached PDFs and images appended; its text is read back with pdftotext (poppler-utils)
-    when the machine has it, and the report's HTML is checked in every case."""
+    attached PDFs and images appended; its text is read back with pdftotext (poppler-utils,
+    required: the test fails without it), and the report's HTML is checked as well."""
 
     def _lost_case_with_history(self):
         order, picking = self._shipped_and_polled("JD0STALLED8801", lines=[(self.product, 2), (self.product_b, 1)])
@@ -89,23 +93,25 @@ class TestClaimEvidencePack(ClaimCommon):
             "the report, then the scanned invoice and the photo; the text file and the damaged PDF are listed",
         )
 
-        if shutil.which("pdftotext"):
-            text = subprocess.run(
-                ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True, timeout=60
-            ).stdout.decode()
-            text = " ".join(text.split())
-            for expected in (
-                f"Evidence pack {claim.name}",
-                "Tracking timeline",
-                "Detection reasons",
-                "Customer messages",
-                "Still nothing after five weeks",
-                "DHL-LOSS-8801",
-                "Invoice lines and values",
-                "Ceramic Teapot",
-                "PURCHASE INVOICE 4711",  # the scanned invoice's own page, merged in
-            ):
-                self.assertIn(expected, text)
+        # The PDF's own text, as a claims agent copies it: CI installs poppler-utils, a machine
+        # without it fails here rather than skipping the check.
+        self.assertTrue(shutil.which("pdftotext"), PDFTOTEXT_MISSING)
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True, timeout=60
+        ).stdout.decode()
+        text = " ".join(text.split())
+        for expected in (
+            f"Evidence pack {claim.name}",
+            "Tracking timeline",
+            "Detection reasons",
+            "Customer messages",
+            "Still nothing after five weeks",
+            "DHL-LOSS-8801",
+            "Invoice lines and values",
+            "Ceramic Teapot",
+            "PURCHASE INVOICE 4711",  # the scanned invoice's own page, merged in
+        ):
+            self.assertIn(expected, text)
 
         # Downloading again replaces the pack rather than piling up copies.
         claim.action_download_evidence_pack()

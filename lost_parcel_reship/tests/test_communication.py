@@ -13,13 +13,28 @@ from .communication_common import CommunicationCommon
 class TestCustomerMails(CommunicationCommon):
     """Each template rendered from a case made by the real flow, in English and in Chinese."""
 
-    def _expected_date(self, case):
-        # The replacement left today and the reship carrier declares its transit days.
-        return case.reship_picking_id.date_done.date() + timedelta(days=case.reship_picking_id.carrier_id.transit_days)
+    def _expected_date(self, case, left_on):
+        # The customer's calendar day the replacement left, plus the reship carrier's transit days.
+        return left_on + timedelta(days=case.reship_picking_id.carrier_id.transit_days)
+
+    def _pin_time_zones(self):
+        """The replacement leaves at an hour whose day differs between UTC, the customer's time
+        zone and the validating user's: 03:00 UTC is the day before in Los Angeles, 20:00 UTC the
+        day after in Shanghai, the same day in Brussels (the expected date once followed the user).
+
+        :return: today at midnight UTC (a naive UTC datetime, as Odoo stores them)
+        """
+        self.customer_us.tz, self.customer_cn.tz = "America/Los_Angeles", "Asia/Shanghai"
+        self.env.user.tz = "Europe/Brussels"
+        return fields.Datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
 
     def test_reship_notice_reads_like_the_product_brief_in_english(self):
+        day = self._pin_time_zones()
         case = self._reshipped_case(
-            "JD0STALLED8001", "JD0INTRANSIT8001", lines=[(self.product, 2), (self.product_b, 1)]
+            "JD0STALLED8001",
+            "JD0INTRANSIT8001",
+            lines=[(self.product, 2), (self.product_b, 1)],
+            validated_at=day.replace(hour=3),
         )
 
         message = self._customer_messages(case)
@@ -34,8 +49,9 @@ class TestCustomerMails(CommunicationCommon):
         self.assertIn(f"(order <strong>{order}</strong>) met an unexpected delay in transit", body)
         self.assertIn("We have already shipped it again; the new tracking number is", body)
         self.assertIn("<strong>JD0INTRANSIT8001</strong> (PostNL (test))", body)
-        expected = self._expected_date(case)
-        self.assertEqual(case.reship_expected_date, expected)
+        self.assertEqual(case.reship_picking_id.date_done, day.replace(hour=3))
+        expected = self._expected_date(case, day.date() - timedelta(days=1))
+        self.assertEqual(case.reship_expected_date, expected, "the day before in Los Angeles, plus 3 days")
         self.assertIn(f"expected on\n        <strong>{expected.strftime('%m/%d/%Y')}</strong>", body)
         self.assertIn(f"https://track.example.com/{self.postnl.id}?number=JD0INTRANSIT8001", body)
         self.assertIn("Thank you for your understanding.", body)
@@ -47,8 +63,13 @@ class TestCustomerMails(CommunicationCommon):
         self.assertTrue(case.customer_notified_date)
 
     def test_reship_notice_in_chinese_for_a_chinese_customer(self):
+        day = self._pin_time_zones()
         case = self._reshipped_case(
-            "JD0STALLED8002", "JD0INTRANSIT8002", partner=self.customer_cn, lines=[(self.product, 3)]
+            "JD0STALLED8002",
+            "JD0INTRANSIT8002",
+            partner=self.customer_cn,
+            lines=[(self.product, 3)],
+            validated_at=day.replace(hour=20),
         )
 
         message = self._customer_messages(case)
@@ -59,12 +80,37 @@ class TestCustomerMails(CommunicationCommon):
         self.assertIn(f"（订单 <strong>{case.sale_id.name}</strong>）在运输途中意外延误", body)
         self.assertIn("我们已为您重新发货，新的跟踪号为", body)
         self.assertIn("<strong>JD0INTRANSIT8002</strong>（PostNL (test)），预计于", body)
-        expected = self._expected_date(case)
+        expected = self._expected_date(case, day.date() + timedelta(days=1))
+        self.assertEqual(case.reship_expected_date, expected, "the day after in Shanghai, plus 3 days")
         self.assertIn(expected.strftime("%Y年%m月%d日"), body, "the date in the customer's format")
         self.assertIn("number=JD0INTRANSIT8002", body)
         self.assertIn("感谢您的理解。", body)
         self.assertNotIn("Dear", body)
         self.assertIn("的补发包裹已在寄送途中", message.subject)
+
+    def test_satisfaction_request_in_chinese_for_a_chinese_customer(self):
+        case = self._reshipped_case("JD0STALLED8003", "JD0DELIVERED8003", partner=self.customer_cn)
+
+        case.reship_picking_id._update_tracking()
+
+        self.assertEqual(case.reship_picking_id.tracking_status, "delivered")
+        rating = case.rating_ids
+        self.assertEqual(len(rating), 1, "the replacement arrived: one rating request")
+        request = case.message_ids.filtered(lambda m: f"/rate/{rating.access_token}/5" in (m.body or ""))
+        self.assertEqual(request.partner_ids, self.customer_cn)
+        order = case.sale_id.name
+        self.assertEqual(request.subject, f"{self.company.name}：我们对订单 {order} 的处理您满意吗？")
+        body = request.body
+        self.assertIn("尊敬的 王芳", body)
+        self.assertIn(f"您订单 <strong>{order}</strong>", body)
+        self.assertIn("的补发包裹已送达。您对我们处理这次包裹丢失的方式满意吗？", body)
+        for label, score in (("满意", 5), ("一般", 3), ("不满意", 1)):
+            self.assertRegex(body, f'/rate/{rating.access_token}/{score}"><img alt="{label}"')
+        self.assertIn("感谢您的反馈！", body)
+        self.assertNotIn("Dear", body)
+        self.assertNotIn("has been delivered", body)
+        mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", request.id)])
+        self.assertEqual(mail.recipient_ids, self.customer_cn)
 
     def test_delay_notice_when_a_case_opens_in_both_languages(self):
         self.company.lost_parcel_opened_mode = "auto"
@@ -197,6 +243,52 @@ class TestSendingPolicy(CommunicationCommon):
         self.assertEqual(case.reship_picking_id.state, "done")
         self.assertFalse(self._customer_messages(case))
         self.assertFalse(case.customer_notified)
+
+    def _refund_through_the_wizard(self, case):
+        """The user clicks Refund on the case and confirms the wizard: the action they land on."""
+        case.sale_id._create_invoices().action_post()
+        action = case.action_refund()
+        wizard = Form(self.env[action["res_model"]].with_context(**action["context"]))
+        wizard.reason = "The customer prefers the money"
+        return wizard.save().action_refund()
+
+    def test_refunded_step_none_sends_nothing_and_shows_the_credit_note(self):
+        self.company.lost_parcel_refunded_mode = "none"
+        case = self._lost_case("JD0STALLED8131", partner=self.customer_us, lines=[(self.product, 1)])
+
+        action = self._refund_through_the_wizard(case)
+
+        self.assertEqual(case.state, "refunded")
+        self.assertEqual((action["res_model"], action["res_id"]), ("account.move", case.refund_move_ids.id))
+        self.assertFalse(self._customer_messages(case))
+        self.assertFalse(case.customer_notified)
+        self.assertFalse(case.customer_notice_step)
+
+    def test_refunded_step_prefilled_opens_the_composer_after_the_refund_wizard(self):
+        self.company.lost_parcel_refunded_mode = "prefilled"
+        case = self._lost_case("JD0STALLED8132", partner=self.customer_us, lines=[(self.product, 1)])
+
+        action = self._refund_through_the_wizard(case)
+
+        self.assertEqual(case.state, "refunded")
+        self.assertEqual(action["res_model"], "mail.compose.message", "the person writes the refund mail now")
+        self.assertEqual(action["context"]["default_res_ids"], case.ids)
+        self.assertEqual(
+            action["context"]["default_template_id"], self.env.ref("lost_parcel_reship.mail_template_refunded").id
+        )
+        self.assertFalse(self._customer_messages(case), "nothing goes out before the person sends")
+        self.assertEqual(case.customer_notice_step, "refunded")
+        composer_form = self._composer_form(action)
+        self.assertIn(case.refund_move_ids.name, composer_form.body)
+        composer_form.body = composer_form.body.replace("Dear Brandon Freeman", "Hello Brandon")
+        composer_form.save().action_send_mail()
+
+        message = self._customer_messages(case)
+        self.assertEqual(len(message), 1)
+        self.assertIn("Hello Brandon", message.body)
+        self.assertIn("We have refunded you", message.body)
+        self.assertFalse(case.customer_notice_step)
+        self.assertTrue(case.customer_notified_date)
 
     def test_template_chosen_in_settings_is_used(self):
         template = self.env.ref("lost_parcel_reship.mail_template_reship_shipped").copy(
@@ -378,6 +470,63 @@ class TestCompensation(CommunicationCommon):
         # The same case never gets a second coupon.
         self.env["lost.parcel.communication"]._grant_compensation(case)
         self.assertEqual(self.env["loyalty.card"].search_count([("program_id", "=", self.program.id)]), 1)
+
+    def _new_order(self):
+        """The customer's next order: one teapot (untaxed, so the discount reads as it is)."""
+        line = {"product_id": self.product.id, "product_uom_qty": 1, "tax_id": [Command.clear()]}
+        return self.env["sale.order"].create({"partner_id": self.customer_us.id, "order_line": [Command.create(line)]})
+
+    def test_chinese_reship_notice_quotes_the_coupon_code(self):
+        self._set_policy(
+            lost_parcel_compensation_type="percent",
+            lost_parcel_compensation_percent=10.0,
+            lost_parcel_coupon_program=str(self.program.id),
+        )
+
+        case = self._reshipped_case(
+            "JD0STALLED8303",
+            "JD0INTRANSIT8303",
+            partner=self.customer_cn,
+            lines=[(self.product, 2), (self.product_b, 1)],
+        )
+
+        coupon = self.env["loyalty.card"].search([("program_id", "=", self.program.id)])
+        self.assertEqual(coupon.partner_id, self.customer_cn)
+        message = self._customer_messages(case)
+        self.assertEqual(message.partner_ids, self.customer_cn)
+        body = message.body
+        self.assertIn("尊敬的 王芳", body)
+        self.assertIn("我们已为您重新发货，新的跟踪号为", body)
+        self.assertIn("请接受价值 <strong>$&nbsp;10.50</strong> 的优惠券", body)
+        self.assertIn(f"（券码 <strong>{coupon.code}</strong>），聊表歉意。", body)
+        self.assertNotIn("Please accept", body)
+
+    def test_the_coupon_pays_one_order_once(self):
+        """Single use as Odoo's loyalty defines it: the code takes the compensation off one
+        order, which spends the coupon's points; the code then no longer applies."""
+        self._set_policy(
+            lost_parcel_compensation_type="fixed",
+            lost_parcel_compensation_fixed=10.0,
+            lost_parcel_coupon_program=str(self.program.id),
+        )
+        self._reshipped_case("JD0STALLED8304", "JD0INTRANSIT8304")
+        coupon = self.env["loyalty.card"].search([("program_id", "=", self.program.id)])
+        self.assertEqual(coupon.points, 10.0)
+
+        order = self._new_order()
+        status = order._try_apply_code(coupon.code)
+        self.assertNotIn("error", status)
+        self.assertEqual(list(status), [coupon])
+        order._apply_program_reward(status[coupon], coupon)
+        discount = order.order_line.filtered("is_reward_line")
+        self.assertEqual(discount.price_total, -10.0, "the compensation comes off the order")
+        self.assertEqual(order.amount_total, 40.0 - 10.0)
+        order.action_confirm()
+
+        self.assertEqual(coupon.points, 0.0, "the order spent the coupon")
+        again = self._new_order()
+        self.assertEqual(again._try_apply_code(coupon.code), {"error": "This coupon has already been used."})
+        self.assertFalse(again.order_line.filtered("is_reward_line"))
 
     def test_without_loyalty_the_text_is_offered_and_the_amount_recorded(self):
         self._set_policy(lost_parcel_compensation_type="fixed", lost_parcel_compensation_fixed=7.0)

@@ -30,10 +30,15 @@ class LostParcelRefundWizard(models.TransientModel):
             wizard.line_ids = wizard.case_id._prepare_quantity_line_commands()
 
     def action_refund(self):
+        """Refund; then the customer's mail when the policy leaves it to a person (composer
+        prefilled, as for a reship), else the credit notes."""
         self.ensure_one()
-        credit_notes = self.case_id._refund(self.reason, {line.move_id.id: line.quantity for line in self.line_ids})
+        case = self.case_id
+        credit_notes = case._refund(self.reason, {line.move_id.id: line.quantity for line in self.line_ids})
+        if case.customer_notice_step == "refunded":
+            return self.env["lost.parcel.communication"]._composer_action(case, "refunded")
         if credit_notes:
-            return self.case_id.action_view_refunds()
+            return case.action_view_refunds()
         return {"type": "ir.actions.act_window_close"}
 
 
