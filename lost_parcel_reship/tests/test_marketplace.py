@@ -566,3 +566,25 @@ class TestMarketplace(ReshipCommon):
         self.assertTrue(case.buyer_claim_deadline)
         self.assertFalse(case.buyer_claim_deadline_estimated)
         self.assertNotIn("estimated", case.message_ids[0].body)
+
+    def test_reshipped_kit_is_written_on_the_kit_line(self):
+        """A kit leaves as its components: the store shows the new number on the kit's line."""
+        kit = self._create_kit()
+        kit.default_code = "KIT-T"
+        self.product.default_code = "TEAPOT-T"
+        case, order_ref = self._store_case(
+            "amazon",
+            "JD0STALLED7961",
+            customer_ref="AMAZON-KIT-7961",
+            lines=[(kit, 1), (self.product, 1)],
+            store_lines=[{"sku": "KIT-T", "quantity": 1}, {"sku": "TEAPOT-T", "quantity": 1}],
+        )
+        kit_line = case.sale_id.order_line.filtered(lambda line: line.product_id == kit)
+        components = case.picking_id.move_ids.filtered(lambda m: m.sale_line_id == kit_line)
+        self.assertEqual(len(components), 2)
+        case._action_reship_quantities({move.id: move.quantity for move in components})
+        self._process_chain(case.reship_picking_id, "JD0INTRANSIT7961")
+        self.Update._cron_send_store_updates()
+        self.assertEqual(case.store_update_ids.state, "sent", case.store_update_ids.last_error)
+        view = self._store_order("amazon", order_ref)
+        self.assertEqual(_lines_showing("amazon", view, "JD0INTRANSIT7961"), {"KIT-T": 1})
