@@ -137,14 +137,25 @@ class MarketplaceAccount(models.Model):
             return WriteBackResult(False, error_kind=exc.kind, error=exc.message)
         return client.push_tracking(update)
 
-    def _fetch_buyer_claims(self, since):
+    def _read_store_order_lines(self, order_ref):
+        """The store's lines of one order (``stores.StoreOrderLine``: id, quantity, SKU), or None
+        for a store whose write-back names no lines (Shopify edits the lost parcel's fulfillment).
+        Raises ``ApiError`` when the store cannot be asked."""
+        self.ensure_one()
+        if not get_store_client_class(self.store).supports_order_lines():
+            return None
+        return self._get_store_client().order_lines(order_ref)
+
+    def _fetch_buyer_claims(self, since, closed_since=None):
         """Buyers' "item not received" claims opened since ``since`` (naive UTC datetime), as a
         list of ``stores.BuyerClaim``; empty for a store without such an API (Amazon, Walmart).
-        Raises ``ApiError`` when the store cannot be asked (auth, outage)."""
+        With ``closed_since``, also what became of the claims opened since then (closed ones
+        included), to close claims recorded open. Raises ``ApiError`` when the store cannot be
+        asked (auth, outage)."""
         self.ensure_one()
         if not self.supports_buyer_claims:
             return []
-        return self._get_store_client().fetch_buyer_claims(since)
+        return self._get_store_client().fetch_buyer_claims(since, closed_since=closed_since)
 
     # ----------------------------------------------------------------- actions
     def action_test_connection(self):

@@ -5,8 +5,10 @@ Sources (shared/marketplace-samples/amazon, copied to tests/fixtures/ under the 
   the sandbox examples in amzn/selling-partner-api-models ordersV0.json. It answers 204.
   Amazon's rule: the same ``packageReferenceId`` edits a confirmed package, a new one adds a
   package; so every retry of one reship sends the reship's own, stable reference.
-- ``GET /orders/v0/orders/{orderId}/orderItems`` (the ``OrderItemId`` confirmShipment needs,
-  paginated by ``NextToken``): same file's example.
+- ``GET /orders/v0/orders/{orderId}/orderItems`` (the ``OrderItemId`` confirmShipment needs, with
+  ``SellerSKU`` and ``QuantityOrdered``, paginated by ``NextToken``): same file's example.
+  ``packageDetail.orderItems`` names the items the package carries and how many of each: a
+  partial reship names only its own items, with the reshipped quantities (``update.lines``).
 - ``GET /sellers/v1/marketplaceParticipations`` (connection test) and the ``errors[]`` body of a
   429 (``QuotaExceeded``) follow the published SP-API models; no sample of them is in the samples.
 
@@ -29,6 +31,7 @@ from .base import (
     ERROR_RATE_LIMITED,
     ApiError,
     StoreClient,
+    StoreOrderLine,
     WriteBackResult,
     iso_z,
     safe_json,
@@ -113,7 +116,7 @@ class AmazonClient(StoreClient):
         return problem
 
     def _push_tracking(self, update):
-        lines = update.lines or self._order_items(update.order_ref)
+        lines = update.lines or [(line.ref, line.quantity) for line in self.order_lines(update.order_ref)]
         if not lines:
             error = f"Amazon: order {update.order_ref} has no items"
             return WriteBackResult(False, error_kind=ERROR_INVALID, error=error)
@@ -137,8 +140,8 @@ class AmazonClient(StoreClient):
             True, store_reference=str(update.package_reference), raw=safe_json(response), action=ACTION_UPDATED
         )
 
-    def _order_items(self, order_ref):
-        """(OrderItemId, QuantityOrdered) of every item of the order, every page."""
+    def order_lines(self, order_ref):
+        """Every item of the order (OrderItemId, QuantityOrdered, SellerSKU, Title), every page."""
         items, token = [], None
         for _page in range(50):
             params = {"NextToken": token} if token else None
@@ -147,7 +150,12 @@ class AmazonClient(StoreClient):
                 raise ApiError(ERROR_NOT_FOUND, f"Amazon: no order {order_ref}")
             payload = (self._json(response) or {}).get("payload") or {}
             try:
-                items += [(i["OrderItemId"], int(i["QuantityOrdered"])) for i in payload.get("OrderItems") or []]
+                items += [
+                    StoreOrderLine(
+                        str(i["OrderItemId"]), int(i["QuantityOrdered"]), i.get("SellerSKU") or "", i.get("Title") or ""
+                    )
+                    for i in payload.get("OrderItems") or []
+                ]
             except (KeyError, TypeError, ValueError) as exc:
                 raise ApiError(ERROR_MALFORMED, f"Amazon: unreadable order items ({exc})") from exc
             token = payload.get("NextToken")

@@ -8,8 +8,14 @@ A store client does two things for the lost-parcel flow:
   edit-in-place semantics (see the module docstrings). It never raises for something the store
   says (a refused number, an outage, a rate limit): the result carries the store's own error text,
   the error kind and the wait the store asked for, so a queue can retry later.
-- ``fetch_buyer_claims(since) -> list[BuyerClaim]``: buyers' "item not received" claims, where the
-  store has a public API for them (Shopify, eBay). Raises ``ApiError`` on auth failure or outage.
+- ``order_lines(order_ref) -> list[StoreOrderLine]``: the store's lines of an order (id, quantity,
+  SKU), so a caller can name the lines a partial or split reship carries (``TrackingUpdate.lines``).
+  Amazon, eBay and Walmart have it; Shopify writes onto the lost parcel's fulfillment, whose
+  lines the store already knows.
+- ``fetch_buyer_claims(since, closed_since=None) -> list[BuyerClaim]``: buyers' "item not
+  received" claims, where the store has a public API for them (Shopify, eBay); ``closed_since``
+  also reads claims closed since created then, so a claim recorded open can be closed. Raises
+  ``ApiError`` on auth failure or outage.
   Amazon and Walmart have no such API: their clients have no such method
   (``supports_buyer_claims`` is False) and ``claims_unavailable_reason`` says why.
 
@@ -79,10 +85,14 @@ class TrackingUpdate:
 
     ``order_ref`` is the store's order id (Shopify order id or gid, Amazon order id, eBay order id,
     Walmart purchaseOrderId). ``lines`` are ``(store line id, quantity)`` pairs (Amazon
-    orderItemId, eBay lineItemId, Walmart lineNumber); empty means every line of the order, read
-    from the store. ``package_reference`` must stay the same for every retry of one reship (Amazon
-    edits the package with that id instead of adding one): the reship delivery's id is a good one.
-    ``previous_tracking_number`` is the lost parcel's number, which Shopify and Walmart replace;
+    orderItemId, eBay lineItemId, Walmart lineNumber): the lines this reship delivery carries and
+    how many units of each; empty means every line of the order at its full quantity, read from
+    the store (only right when the reship resends the whole order). ``package_reference`` must
+    stay the same for every retry of one reship delivery (Amazon edits the package with that id
+    instead of adding one) and differ between two deliveries of a split reship: the reship
+    delivery's id is a good one. ``previous_tracking_number`` is the lost parcel's number, which
+    Shopify and Walmart replace; ``other_tracking_numbers`` are the numbers of the same reship's
+    other deliveries already on the store (a split reship: Shopify keeps them beside the new one).
     ``store_fulfillment_ref`` is the store's fulfillment id when known (Shopify Fulfillment gid).
     ``ship_date`` is a naive UTC datetime (or aware); now when empty.
     """
@@ -97,6 +107,18 @@ class TrackingUpdate:
     package_reference: str = ""
     previous_tracking_number: str = ""
     store_fulfillment_ref: str = ""
+    other_tracking_numbers: list = field(default_factory=list)
+
+
+@dataclass
+class StoreOrderLine:
+    """One line of a store order as the store gives it: its id (Amazon OrderItemId, eBay
+    lineItemId, Walmart lineNumber), the quantity ordered, the seller's SKU and the title."""
+
+    ref: str
+    quantity: int = 1
+    sku: str = ""
+    title: str = ""
 
 
 @dataclass
@@ -117,7 +139,9 @@ class WriteBackResult:
 class BuyerClaim:
     """A buyer's "item not received" claim. ``opened_at`` and ``respond_by`` are naive UTC;
     ``respond_by`` is the store's deadline for the seller (Shopify ``evidence_due_by``, eBay
-    ``respondByDate``). ``line_refs`` are the store's order line ids when the claim names lines."""
+    ``respondByDate``); None when the store gives none (eBay inquiries). ``line_refs`` are the
+    store's order line ids when the claim names lines. ``closed`` is True when the store says the
+    claim is over in another way than its status (eBay's CLOSED preset, a ``closedAt``)."""
 
     store: str
     claim_ref: str
@@ -131,6 +155,7 @@ class BuyerClaim:
     message: str = ""
     raw: object = None
     line_refs: tuple = ()
+    closed: bool = False
 
 
 class StoreClient(ApiClient):
@@ -155,6 +180,10 @@ class StoreClient(ApiClient):
     @classmethod
     def supports_buyer_claims(cls):
         return callable(getattr(cls, "fetch_buyer_claims", None))
+
+    @classmethod
+    def supports_order_lines(cls):
+        return callable(getattr(cls, "order_lines", None))
 
     def _url(self, name):
         """Full URL of one of ``production_urls``, or the same path on the account's base URL."""
@@ -285,6 +314,7 @@ __all__ = [
     "BodyError",
     "BuyerClaim",
     "StoreClient",
+    "StoreOrderLine",
     "StoreRefusal",
     "TrackingUpdate",
     "WriteBackResult",

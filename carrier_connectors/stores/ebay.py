@@ -14,7 +14,9 @@ Sources:
   (32100 order id, 32300 tracking number or carrier) in the ``errors[]`` envelope of
   hendt-ebay-api_error_envelopes.json; a 429 is ebay_api-rb_too_many_requests_429.http.
   createShippingFulfillment always adds a package, so the fulfillments are read first and a number
-  already on the order is not added again.
+  already on the order is not added again. A partial or split reship names only the line items it
+  carries (``update.lines``); the spec says of ``LineItemReference.quantity`` "reserved for
+  internal or future use", so the quantity is sent but eBay may show the whole line item.
 - INR inquiries: the Post-Order API was decommissioned on 2026-02-02. Its successor is the GraphQL
   **Order Inquiry API** 1.0.0 (eBay release notes, developer.ebay.com/develop/api/
   order-inquiry-api/release-notes, 2026-10-26: ``sellerOrderInquiries``, ``orderInquiry``, ...).
@@ -27,7 +29,11 @@ Sources:
   lineItems { orderLineItem { orderLineItemId } quantity } } pagination { nextCursor } }`` or
   ``OrderInquiryInvalidSearchInputError { errorCode errorMessage }``. Two things are assumed and
   marked below: how the next page is asked for (``pageInfo: {cursor}``), and that an inquiry names
-  its order only through its line items (the example shows no order id).
+  its order only through its line items (the example shows no order id). The same guide lists the
+  presets ``AWAITING_ACTION_FROM_SELLER | AWAITING_ACTION_FROM_EBAY | CLOSED``: the CLOSED one is
+  read back to close claims recorded open earlier (``closed_since``). No field of that example is
+  a deadline (``inquiryId``, ``status``, ``createdAt``, ``closedAt``, ``lineItems``,
+  ``sellerAvailableActions``): an inquiry comes without one, and the caller estimates it.
 
 Auth: OAuth2 user token from the refresh-token grant (``POST /identity/v1/oauth2/token``, HTTP
 Basic client id/secret), sent as ``Authorization: Bearer``.
@@ -49,6 +55,7 @@ from .base import (
     ApiError,
     BuyerClaim,
     StoreClient,
+    StoreOrderLine,
     WriteBackResult,
     iso_z,
     normalize_number,
@@ -64,6 +71,7 @@ FULFILLMENT = "/sell/fulfillment/v1"
 # Fulfillment spec points to). Others go as the carrier's name, which eBay shows as it is.
 CARRIER_CODES = {"usps": "USPS", "ups": "UPS", "fedex": "FedEx", "dhl": "DHL"}
 OPEN_PRESETS = ("AWAITING_ACTION_FROM_SELLER", "AWAITING_ACTION_FROM_EBAY")
+CLOSED_PRESET = "CLOSED"
 DISPUTE_WINDOW = timedelta(days=90)  # open_date_from..open_date_to at most 90 days (spec)
 NOT_RECEIVED = "ITEM_NOT_RECEIVED"  # DisputeReasonEnum
 
@@ -141,7 +149,7 @@ class EbayClient(StoreClient):
             if normalize_number(fulfillment.get("shipmentTrackingNumber")) == number:
                 reference = fulfillment.get("fulfillmentId") or ""
                 return WriteBackResult(True, store_reference=reference, raw=fulfillment, action=ACTION_UNCHANGED)
-        lines = update.lines or self._order_lines(order)
+        lines = update.lines or [(line.ref, line.quantity) for line in self.order_lines(order)]
         if not lines:
             return WriteBackResult(False, error_kind=ERROR_INVALID, error=f"eBay: order {order} has no line items")
         body = {
@@ -162,21 +170,33 @@ class EbayClient(StoreClient):
             raise ApiError(ERROR_MALFORMED, "eBay: the fulfillment was created but its Location header is missing")
         return WriteBackResult(True, store_reference=fulfillment_id, raw=safe_json(response), action=ACTION_CREATED)
 
-    def _order_lines(self, order):
+    def order_lines(self, order):
+        """The order's line items (getOrder ``lineItems[]``: lineItemId, quantity, sku, title)."""
         response = self._request("GET", f"{FULFILLMENT}/order/{order}")
         if response.status_code == 404:
             raise ApiError(ERROR_NOT_FOUND, f"eBay: no order {order}")
         try:
-            return [(li["lineItemId"], int(li.get("quantity") or 1)) for li in self._json(response)["lineItems"]]
+            return [
+                StoreOrderLine(
+                    str(li["lineItemId"]), int(li.get("quantity") or 1), li.get("sku") or "", li.get("title") or ""
+                )
+                for li in self._json(response)["lineItems"]
+            ]
         except (KeyError, TypeError, ValueError) as exc:
             raise ApiError(ERROR_MALFORMED, f"eBay: unreadable order {order} ({exc})") from exc
 
     # ----------------------------------------------------------------- claims
-    def fetch_buyer_claims(self, since):
+    def fetch_buyer_claims(self, since, closed_since=None):
         """Open INR inquiries created since ``since`` (naive UTC), then payment disputes opened
-        since then with reason ITEM_NOT_RECEIVED; every page of both."""
+        since then with reason ITEM_NOT_RECEIVED (whatever their status); every page of both.
+        With ``closed_since``, also the closed inquiries created since then and the disputes
+        opened since then: what became of claims that were open at an earlier pull."""
         since = since or datetime.utcnow() - DISPUTE_WINDOW
-        return self._inquiries(since) + self._not_received_disputes(since)
+        oldest = min(since, closed_since) if closed_since else since
+        claims = self._inquiries(since, OPEN_PRESETS)
+        if closed_since:
+            claims += self._inquiries(closed_since, (CLOSED_PRESET,))
+        return claims + self._not_received_disputes(oldest)
 
     def _graphql(self, query):
         response = self._request("POST", self._url("graphql"), json={"query": query})
@@ -189,9 +209,9 @@ class EbayClient(StoreClient):
             raise ApiError(kind, f"eBay: GraphQL error: {text}")
         return payload.get("data") or {}
 
-    def _inquiries(self, since):
+    def _inquiries(self, since, presets):
         claims = []
-        for preset in OPEN_PRESETS:
+        for preset in presets:
             first_page = f"{{filter: {{presets: {preset}}}, sort: {{sortField: CREATED_AT, sortOrder: DESC}}}}"
             cursor = None
             for _page in range(200):
@@ -205,7 +225,7 @@ class EbayClient(StoreClient):
                     raise ApiError(ERROR_MALFORMED, f"eBay: inquiry search refused: {text}")
                 older_seen = False
                 for inquiry in answer.get("inquiries") or []:
-                    claim = self._parse_inquiry(inquiry)
+                    claim = self._parse_inquiry(inquiry, closed=preset == CLOSED_PRESET)
                     if claim.opened_at and claim.opened_at < since:
                         older_seen = True  # sorted newest first: the rest is older still
                         continue
@@ -215,7 +235,7 @@ class EbayClient(StoreClient):
                     break
         return claims
 
-    def _parse_inquiry(self, inquiry):
+    def _parse_inquiry(self, inquiry, closed=False):
         lines = tuple(
             str((line.get("orderLineItem") or {}).get("orderLineItemId"))
             for line in inquiry.get("lineItems") or []
@@ -233,6 +253,7 @@ class EbayClient(StoreClient):
             kind=CLAIM_INQUIRY,
             status=status.get("code") or "",
             opened_at=opened,
+            closed=closed or bool(inquiry.get("closedAt")),
             message=f"Item not received inquiry: {status.get('displayText') or status.get('code') or ''}".strip(),
             raw=inquiry,
             line_refs=lines,

@@ -12,8 +12,12 @@ Sources (shared/marketplace-samples/shopify, copied to tests/fixtures/ under the
   published GraphQL Admin schema: no sample of that query was found.
 
 Auth: the app's access token in ``X-Shopify-Access-Token``. A reship is written onto the lost
-parcel's fulfillment (the one carrying ``previous_tracking_number``, or the order's only one):
-its fulfillment order is closed, so a new fulfillment could not be created for the same lines.
+parcel's fulfillment (the one carrying ``previous_tracking_number``, or a number of the same
+reship's other delivery, or the order's only one): its fulfillment order is closed, so a new
+fulfillment could not be created for the same lines. The lost number is replaced and any other
+number kept (``trackingInfoInput.numbers``, the multi-tracking field of FulfillmentTrackingInput),
+so the two deliveries of a split reship both show. A fulfillment's tracking covers all of its
+lines: Shopify cannot show a partial reship on some lines of the lost parcel's fulfillment only.
 """
 
 import re
@@ -133,15 +137,24 @@ class ShopifyClient(StoreClient):
 
     # ------------------------------------------------------------- write-back
     def _push_tracking(self, update):
-        fulfillment_id = update.store_fulfillment_ref
-        if not fulfillment_id:
-            found = self._find_fulfillment(update)
-            if isinstance(found, WriteBackResult):
-                return found
-            fulfillment_id = found
-        tracking = {"company": update.carrier_name or update.carrier_code, "number": update.tracking_number.strip()}
-        if update.tracking_url:
-            tracking["url"] = update.tracking_url  # Shopify builds it itself for carriers it knows
+        found = self._find_fulfillment(update)
+        if isinstance(found, WriteBackResult):
+            return found
+        fulfillment_id = found["id"]
+        lost = normalize_number(update.previous_tracking_number)
+        kept = [
+            t["number"]
+            for t in found.get("trackingInfo") or []
+            if t.get("number") and normalize_number(t["number"]) != lost
+        ]
+        tracking = {"company": update.carrier_name or update.carrier_code}
+        if kept:
+            # Another parcel's number stays: the multi-tracking field lists them all.
+            tracking["numbers"] = [*kept, update.tracking_number.strip()]
+        else:
+            tracking["number"] = update.tracking_number.strip()
+            if update.tracking_url:
+                tracking["url"] = update.tracking_url  # Shopify builds it itself for carriers it knows
         variables = {"fulfillmentId": _gid("Fulfillment", fulfillment_id), "trackingInfoInput": tracking}
         data = self._graphql(TRACKING_INFO_UPDATE, {**variables, "notifyCustomer": True})
         result = data.get("fulfillmentTrackingInfoUpdate") or {}
@@ -156,7 +169,8 @@ class ShopifyClient(StoreClient):
 
     def _find_fulfillment(self, update):
         """The fulfillment to edit: the one already showing the new number (nothing to send), the
-        one showing the lost parcel's number, or the order's only fulfillment."""
+        one the update names, the one showing the lost parcel's number or a number of the same
+        reship's other delivery, or the order's only fulfillment."""
         data = self._graphql(ORDER_FULFILLMENTS, {"id": _gid("Order", update.order_ref)})
         order = data.get("order")
         if not order:
@@ -168,20 +182,31 @@ class ShopifyClient(StoreClient):
         for fulfillment in fulfillments:
             if new in _numbers(fulfillment):
                 return WriteBackResult(True, store_reference=fulfillment["id"], raw=data, action=ACTION_UNCHANGED)
-        for fulfillment in fulfillments:
-            if previous and previous in _numbers(fulfillment):
-                return fulfillment["id"]
+        named = update.store_fulfillment_ref and _gid("Fulfillment", update.store_fulfillment_ref)
+        siblings = {normalize_number(n) for n in update.other_tracking_numbers or []} - {""}
+        for wanted in (
+            lambda f: f["id"] == named,
+            lambda f: previous and previous in _numbers(f),
+            lambda f: siblings & _numbers(f),
+        ):
+            match = next((f for f in fulfillments if wanted(f)), None)
+            if match:
+                return match
         if len(fulfillments) == 1:
-            return fulfillments[0]["id"]
+            return fulfillments[0]
         problem = "has several fulfillments and none shows the lost number" if fulfillments else "has no fulfillment"
         return WriteBackResult(
             False, error_kind=ERROR_INVALID, error=f"Shopify: order {update.order_ref} {problem}", raw=data
         )
 
     # ----------------------------------------------------------------- claims
-    def fetch_buyer_claims(self, since):
+    def fetch_buyer_claims(self, since, closed_since=None):
         """Shopify Payments disputes with reason ``product_not_received`` initiated since ``since``
-        (naive UTC), every page. Other reasons (fraud, ...) say nothing about a parcel."""
+        (naive UTC), or since ``closed_since`` when earlier (the list holds every status: an older
+        dispute recorded open is read again to see it won or lost), every page. Other reasons
+        (fraud, ...) say nothing about a parcel."""
+        if since and closed_since:
+            since = min(since, closed_since)
         claims = []
         url = f"/admin/api/{API_VERSION}/shopify_payments/disputes.json"
         params = {"limit": self.dispute_page_size}

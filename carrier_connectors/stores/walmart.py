@@ -8,7 +8,10 @@ Sources (shared/marketplace-samples/walmart, copied to tests/fixtures/ under the
 - Changing the tracking of a line that is already shipped: the spec's
   ``orderLineStatus[].currentTrackingInfo.trackingNumber`` names the number being replaced. No
   JSON sample of it in use exists (samples README, "Gaps"): it follows the spec's field list.
-  The order is read first, so a line already showing the new number is not written again.
+  Only the lost parcel's number is ever replaced: a line that does not show it (another parcel's
+  line, or a line already carrying the first delivery of a split reship) gets the new number as a
+  shipped status of its own, with the reshipped quantity (``statusQuantity``). The order is read
+  first, so a line already showing the new number is not written again.
 - Error body ``{"errors": {"error": [{"code", "field", "description", "info", "severity",
   "category", "causes"}]}}``: Walmart's published error model (as in the PHP SDK's generated
   models); no error sample is in the samples.
@@ -31,6 +34,7 @@ from .base import (
     ERROR_NOT_FOUND,
     ApiError,
     StoreClient,
+    StoreOrderLine,
     WriteBackResult,
     normalize_number,
     ship_date_utc,
@@ -83,16 +87,37 @@ class WalmartClient(StoreClient):
         return self._json(response) if response.status_code != 404 else {}
 
     # ------------------------------------------------------------- write-back
-    def _push_tracking(self, update):
-        order_id = update.order_ref.strip()
+    def _read_order(self, order_id):
+        """(order, {lineNumber: line}) of getAnOrder; None when Walmart has no such order."""
         response = self._request("GET", f"/v3/orders/{order_id}")
         if response.status_code == 404:
-            return WriteBackResult(False, error_kind=ERROR_NOT_FOUND, error=f"Walmart: no order {order_id}")
+            return None, {}
         order = (self._json(response) or {}).get("order") or {}
         try:
-            lines = {line["lineNumber"]: line for line in order["orderLines"]["orderLine"]}
+            return order, {str(line["lineNumber"]): line for line in order["orderLines"]["orderLine"]}
         except (KeyError, TypeError) as exc:
             raise ApiError(ERROR_MALFORMED, f"Walmart: unreadable order {order_id} ({exc})") from exc
+
+    def order_lines(self, order_ref):
+        """The order's lines (lineNumber, orderLineQuantity, item.sku, item.productName)."""
+        order, lines = self._read_order(order_ref.strip())
+        if order is None:
+            raise ApiError(ERROR_NOT_FOUND, f"Walmart: no order {order_ref}")
+        return [
+            StoreOrderLine(
+                ref,
+                _quantity(line),
+                (line.get("item") or {}).get("sku") or "",
+                (line.get("item") or {}).get("productName") or "",
+            )
+            for ref, line in lines.items()
+        ]
+
+    def _push_tracking(self, update):
+        order_id = update.order_ref.strip()
+        order, lines = self._read_order(order_id)
+        if order is None:
+            return WriteBackResult(False, error_kind=ERROR_NOT_FOUND, error=f"Walmart: no order {order_id}")
         wanted = update.lines or [(number, _quantity(line)) for number, line in lines.items()]
         unknown = [str(ref) for ref, _qty in wanted if str(ref) not in lines]
         if unknown:
@@ -148,14 +173,11 @@ class WalmartClient(StoreClient):
             "statusQuantity": {"unitOfMeasurement": "EACH", "amount": str(qty)},
             "trackingInfo": tracking,
         }
-        current = _shipped_numbers(line, raw=True)
-        if current:
-            # The line already shows the lost parcel's number: name the one replaced (spec field;
-            # no sample). previous_tracking_number when it is on the line, else the line's own.
-            previous = next(
-                (n for n in current if normalize_number(n) == normalize_number(update.previous_tracking_number)),
-                current[0],
-            )
+        lost = normalize_number(update.previous_tracking_number)
+        previous = next((n for n in _shipped_numbers(line, raw=True) if lost and normalize_number(n) == lost), None)
+        if previous:
+            # The line shows the lost parcel's number: name the one replaced (spec field; no
+            # sample). A line that does not show it is never overwritten: the number is added.
             status["currentTrackingInfo"] = {"trackingNumber": previous}
         return {"lineNumber": ref, "orderLineStatuses": {"orderLineStatus": [status]}}
 

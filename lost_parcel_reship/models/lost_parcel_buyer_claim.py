@@ -10,6 +10,13 @@ have no public API for such claims: a user records them on the case by hand.
 
 An open claim on a shipped, undelivered parcel is the ``buyer_claim`` signal of the detection
 rules (``lost.parcel.rule``): it opens a case; the case shows the claim and the store's deadline.
+eBay's inquiries come without a deadline (no field of the Order Inquiry API example the client
+follows is one): theirs is estimated, and marked so on the claim and the case.
+
+Every pull also looks back at the claims still open: the store is asked again about everything
+opened since the oldest of them (eBay's closed inquiries included), so a claim closed on the store
+is closed here, and an open claim that matched no parcel (its order not in Odoo yet, or its line
+ids not read) is matched again.
 """
 
 import logging
@@ -37,8 +44,9 @@ CLOSED_STATUSES = {
     "RESOLVED_BUYER_FAVOUR",
     "RESOLVED_SELLER_FAVOUR",
 }
-# eBay gives an INR inquiry no deadline in the answer: its rules give the seller 3 business days
-# to respond before the buyer may escalate; counted here as 3 calendar days, the safe side.
+# eBay gives an INR inquiry no deadline in the answer (stores/ebay.py: no field of the Order
+# Inquiry example is one): its rules give the seller 3 business days to respond before the buyer
+# may escalate; counted here as 3 calendar days, the safe side, and marked as estimated.
 EBAY_INQUIRY_RESPONSE_DAYS = 3
 # First pull of an account: claims opened in the last 60 days.
 FIRST_PULL_DAYS = 60
@@ -75,6 +83,13 @@ class LostParcelBuyerClaim(models.Model):
     state = fields.Selection([("open", "Open"), ("closed", "Closed")], default="open", required=True, index=True)
     opened_at = fields.Datetime("Opened On", default=fields.Datetime.now)
     respond_by = fields.Datetime("Answer By", help="The store's deadline for the seller's answer.")
+    respond_by_estimated = fields.Boolean(
+        "Deadline Estimated",
+        readonly=True,
+        help="The store gave no deadline: eBay's Order Inquiry API returns none for an item-not-received "
+        "inquiry, so it is estimated as 3 days after the inquiry was opened (eBay gives the seller 3 "
+        "business days before the buyer may ask eBay to step in).",
+    )
     amount = fields.Float()
     currency = fields.Char()
     reason = fields.Char(help="The claim's reason, as the store gives it.")
@@ -117,6 +132,15 @@ class LostParcelBuyerClaim(models.Model):
 
     def _describe(self):
         self.ensure_one()
+        if self.respond_by and self.respond_by_estimated:
+            return self.env._(
+                "Buyer claim %(ref)s on %(store)s: %(reason)s. Answer by %(deadline)s (estimated: the store gives "
+                "no deadline).",
+                ref=self.claim_ref,
+                store=dict(self._fields["store"]._description_selection(self.env))[self.store],
+                reason=self.reason or dict(self._fields["kind"]._description_selection(self.env))[self.kind],
+                deadline=fields.Datetime.to_string(self.respond_by),
+            )
         if self.respond_by:
             return self.env._(
                 "Buyer claim %(ref)s on %(store)s: %(reason)s. Answer by %(deadline)s.",
@@ -156,47 +180,60 @@ class LostParcelBuyerClaim(models.Model):
 
     @api.model
     def _pull_account(self, account):
-        last = self.sudo().search(
-            [("account_id", "=", account.id), ("manual", "=", False)], order="opened_at desc", limit=1
-        )
+        """Read the account's claims: the ones opened since the last pull (two days of overlap),
+        and what became of the claims still open (the store is asked again about everything
+        opened since the oldest of them); then match again the open claims that matched no
+        parcel."""
+        own = [("account_id", "=", account.id), ("manual", "=", False)]
+        last = self.sudo().search(own, order="opened_at desc", limit=1)
         since = (
             (last.opened_at - timedelta(days=2))
             if last.opened_at
             else fields.Datetime.now() - timedelta(days=FIRST_PULL_DAYS)
         )
-        store_claims = account._fetch_buyer_claims(since)
+        still_open = self.sudo().search([*own, ("state", "=", "open")], order="opened_at")
+        # Asked whenever a claim is open: a closed eBay inquiry leaves the open presets at once.
+        closed_since = min(still_open[0].opened_at - timedelta(days=1), since) if still_open else None
+        store_claims = account._fetch_buyer_claims(since, closed_since=closed_since)
         existing = {
-            c.claim_ref: c
-            for c in self.sudo().search(
-                [("account_id", "=", account.id), ("claim_ref", "in", [s.claim_ref for s in store_claims])]
-            )
+            c.claim_ref: c for c in self.sudo().search([*own, ("claim_ref", "in", [s.claim_ref for s in store_claims])])
         }
-        line_orders = None
-        cache = {}
-        new_vals, touched = [], self.browse()
+        matcher = _Matcher(self, account)
+        new_vals, touched, seen = [], self.browse(), set()
         for store_claim in store_claims:
-            if not store_claim.claim_ref:
+            if not store_claim.claim_ref or store_claim.claim_ref in seen:
                 continue
+            seen.add(store_claim.claim_ref)
             vals = self._prepare_buyer_claim_vals(account, store_claim)
             claim = existing.get(store_claim.claim_ref)
             if claim:
-                claim.write({k: vals[k] for k in ("store_status", "state", "respond_by") if claim[k] != vals[k]})
+                changed = {k: vals[k] for k in ("store_status", "state", "respond_by") if claim[k] != vals[k]}
+                if changed:
+                    claim.write(changed)
                 touched |= claim
                 continue
-            if not vals["order_ref"] and store_claim.line_refs:
-                if line_orders is None:
-                    line_orders = self._store_line_orders(account)
-                refs = {line_orders.get(ref) for ref in store_claim.line_refs} - {None}
-                vals["order_ref"] = refs.pop() if len(refs) == 1 else False
-            vals["picking_id"] = self._match_picking(account, vals["order_ref"], cache).id
+            if vals["state"] == "closed" and store_claim.opened_at and store_claim.opened_at < since:
+                continue  # read only to close claims recorded open: an old closed claim is no news
+            matcher.match(vals, store_claim.line_refs)
             new_vals.append(vals)
-        return touched | self.sudo().create(new_vals)
+        created = self.sudo().create(new_vals)
+        # Open claims that matched no parcel: their order may have reached Odoo since.
+        for claim in self.sudo().search([*own, ("state", "=", "open"), ("picking_id", "=", False)]) - created:
+            vals = {"order_ref": claim.order_ref}
+            matcher.match(vals, tuple((claim.line_refs or "").split(",")) if claim.line_refs else ())
+            if vals.get("picking_id"):
+                claim.write({"order_ref": vals["order_ref"], "picking_id": vals["picking_id"]})
+                touched |= claim
+                if claim.case_id:
+                    claim.case_id.message_post(body=claim._describe())
+        return touched | created
 
     @api.model
     def _prepare_buyer_claim_vals(self, account, store_claim):
-        respond_by = store_claim.respond_by
+        respond_by, estimated = store_claim.respond_by, False
         if not respond_by and account.store == "ebay" and store_claim.kind == "inquiry" and store_claim.opened_at:
             respond_by = store_claim.opened_at + timedelta(days=EBAY_INQUIRY_RESPONSE_DAYS)
+            estimated = True
         kind = store_claim.kind if store_claim.kind in dict(KINDS) else "other"
         return {
             "account_id": account.id,
@@ -207,9 +244,10 @@ class LostParcelBuyerClaim(models.Model):
             "line_refs": ",".join(store_claim.line_refs) or False,
             "kind": kind,
             "store_status": store_claim.status or False,
-            "state": "closed" if store_claim.status in CLOSED_STATUSES else "open",
+            "state": "closed" if store_claim.closed or store_claim.status in CLOSED_STATUSES else "open",
             "opened_at": store_claim.opened_at or fields.Datetime.now(),
             "respond_by": respond_by or False,
+            "respond_by_estimated": estimated,
             "amount": store_claim.amount or 0.0,
             "currency": store_claim.currency or False,
             "reason": (store_claim.message or "")[:250] or False,
@@ -247,15 +285,15 @@ class LostParcelBuyerClaim(models.Model):
         found, seen_twice = {}, set()
         for ref in self._awaited_store_orders(account):
             try:
-                # eBay client's getOrder reader: [(lineItemId, quantity)] of one order.
-                lines = client._order_lines(ref)
+                # The client's getOrder reader: the store's lines (StoreOrderLine) of one order.
+                lines = client.order_lines(ref)
             except ApiError as exc:
                 _logger.info("Store order %s: lines not read (%s)", ref, exc)
                 continue
-            for line_ref, _qty in lines:
-                if line_ref in found and found[line_ref] != ref:
-                    seen_twice.add(line_ref)
-                found[str(line_ref)] = ref
+            for line in lines:
+                if line.ref in found and found[line.ref] != ref:
+                    seen_twice.add(line.ref)
+                found[str(line.ref)] = ref
         return {line: ref for line, ref in found.items() if line not in seen_twice}
 
     @api.model
@@ -294,3 +332,24 @@ class LostParcelBuyerClaim(models.Model):
     def action_close(self):
         self.write({"state": "closed"})
         return True
+
+
+class _Matcher:
+    """Finds the parcel of claims during one pull: the order by the claim's order id, else by its
+    line ids (read from the store once per pull, only when needed), then the parcel."""
+
+    def __init__(self, claims, account):
+        self.claims, self.account = claims, account
+        self.line_orders = None
+        self.cache = {}
+
+    def match(self, vals, line_refs):
+        """Fill ``order_ref`` (from the line ids when missing) and ``picking_id`` in ``vals``."""
+        line_refs = tuple(ref for ref in line_refs or () if ref)
+        if not vals.get("order_ref") and line_refs:
+            if self.line_orders is None:
+                self.line_orders = self.claims._store_line_orders(self.account)
+            refs = {self.line_orders.get(ref) for ref in line_refs} - {None}
+            vals["order_ref"] = refs.pop() if len(refs) == 1 else False
+        vals["picking_id"] = self.claims._match_picking(self.account, vals.get("order_ref"), self.cache).id
+        return vals

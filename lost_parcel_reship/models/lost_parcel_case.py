@@ -124,7 +124,13 @@ class LostParcelCase(models.Model):
     buyer_claim_deadline = fields.Datetime(
         "Answer Buyer Claim By",
         compute="_compute_buyer_claim_deadline",
-        help="The earliest store deadline of the open buyer claims about this parcel.",
+        help="The earliest store deadline of the open buyer claims about this parcel. eBay gives no deadline "
+        "for an item-not-received inquiry: its deadline is estimated (3 days after the inquiry) and marked so.",
+    )
+    buyer_claim_deadline_estimated = fields.Boolean(
+        "Deadline Estimated",
+        compute="_compute_buyer_claim_deadline",
+        help="The store gave no deadline for this claim (eBay inquiries): the date is an estimate.",
     )
 
     # Detection
@@ -425,11 +431,13 @@ class LostParcelCase(models.Model):
             states = set(case.store_update_ids.mapped("state"))
             case.store_update_state = next((s for s in ("failed", "pending", "sent") if s in states), False)
 
-    @api.depends("buyer_claim_ids.state", "buyer_claim_ids.respond_by")
+    @api.depends("buyer_claim_ids.state", "buyer_claim_ids.respond_by", "buyer_claim_ids.respond_by_estimated")
     def _compute_buyer_claim_deadline(self):
         for case in self:
             open_claims = case.buyer_claim_ids.filtered(lambda c: c.state == "open" and c.respond_by)
-            case.buyer_claim_deadline = min(open_claims.mapped("respond_by"), default=False)
+            first = open_claims.sorted("respond_by")[:1]
+            case.buyer_claim_deadline = first.respond_by
+            case.buyer_claim_deadline_estimated = first.respond_by_estimated
 
     @api.depends("picking_id.move_ids.quantity", "picking_id.move_ids.sale_line_id")
     def _compute_goods_value(self):

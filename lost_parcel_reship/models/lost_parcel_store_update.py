@@ -1,23 +1,34 @@
 """Write-back queue: a reship's new tracking number, to show on the store the order came from.
 
-One update per case and store account. It is queued when the reship delivery is validated and
-sent by a scheduled action, never inside the validation: a store outage never blocks the
-warehouse. Exactly one new tracking number per reship reaches the store: an update that was sent
-is never sent again, and every store client reads what the store already shows (or edits in
-place with the stable ``package_reference``, the case's id, for Amazon's ``packageReferenceId``)
-before it adds anything, so a retry after a lost answer adds nothing either.
+One update per reship delivery and store account: a reship split into a backorder sends each
+delivery's number once, on the lines that delivery carries. It is queued when the delivery is
+validated and sent by a scheduled action, never inside the validation: a store outage never
+blocks the warehouse. Exactly one new tracking number per delivery reaches the store: an update
+that was sent is never sent again, and every store client reads what the store already shows (or
+edits in place with the stable ``package_reference``, the delivery's id, for Amazon's
+``packageReferenceId``) before it adds anything, so a retry after a lost answer adds nothing
+either.
+
+The lines: the delivery's moves lead to their sale order lines; each line's product is found on
+the store order the client reads (Amazon ``SellerSKU``, eBay ``sku``, Walmart ``item.sku``)
+by its Internal Reference or barcode, and gets the reshipped quantity. A delivery that resends
+the whole order, or a one-line order, needs no match; anything else that cannot be matched waits
+for a person (the store would otherwise show the number on lines that were not reshipped).
+Shopify names no lines: the number goes onto the lost parcel's fulfillment.
 """
 
 import logging
+import math
 import re
 import threading
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, float_compare
 
 from odoo.addons.carrier_connectors.stores import TrackingUpdate
-from odoo.addons.carrier_connectors.stores.base import STORE_ERROR_KINDS
+from odoo.addons.carrier_connectors.stores.base import ERROR_INVALID, STORE_ERROR_KINDS, ApiError, normalize_number
 
 _logger = logging.getLogger(__name__)
 
@@ -29,7 +40,7 @@ MAX_ATTEMPTS = 10
 BACKOFF_MINUTES = 5
 BACKOFF_MAX = timedelta(hours=12)
 # Prefixes sellers and connectors put before the store's own order id in the customer reference.
-# Amazon packageReferenceId of a reship: the case's id above this base, numeric as Amazon wants, and
+# Amazon packageReferenceId of a reship delivery: the delivery's id above this base, numeric as Amazon wants, and
 # apart from the small sequential references connectors give the first shipment (1, 2, ...).
 PACKAGE_REFERENCE_BASE = 900000000
 STORE_PREFIX = re.compile(r"^(AMZ(ON)?|AMAZON|EBAY|SHOPIFY|SHOP|WALMART|WMT|WISH)[-_ ]", re.IGNORECASE)
@@ -71,13 +82,23 @@ class LostParcelStoreUpdate(models.Model):
         help="The store's id of the package or fulfillment that shows the number (Amazon packageReferenceId, "
         "Shopify fulfillment, eBay fulfillment id, Walmart purchase order).",
     )
+    store_lines = fields.Char(
+        "Store Lines",
+        readonly=True,
+        help="The store's order lines the number was written on, with the reshipped quantity of each "
+        "(empty for Shopify, where it goes onto the lost parcel's fulfillment).",
+    )
     store_action = fields.Selection(
         [("created", "New package added"), ("updated", "Existing package edited"), ("unchanged", "Already shown")],
         readonly=True,
     )
 
     _sql_constraints = [
-        ("case_account_unique", "UNIQUE(case_id, account_id)", "A case writes back to a store account once."),
+        (
+            "picking_account_unique",
+            "UNIQUE(picking_id, account_id)",
+            "A reship delivery writes back to a store account once.",
+        ),
     ]
 
     # ------------------------------------------------------------------ actions
@@ -98,9 +119,10 @@ class LostParcelStoreUpdate(models.Model):
     # ------------------------------------------------------------------ queueing
     @api.model
     def _queue_for_reships(self, pickings):
-        """Queue one update per validated reship whose order came from a store with an active
-        account of the same company; a number already queued or sent for the case is not queued
-        again. Returns the updates created or changed."""
+        """Queue one update per validated reship delivery whose order came from a store with an
+        active account of the same company (each delivery of a split reship has its own); a
+        delivery already queued or sent is not queued again. Returns the updates created or
+        changed."""
         Account = self.env["marketplace.account"].sudo()
         queued = self.browse()
         for picking in pickings.sudo():
@@ -112,13 +134,11 @@ class LostParcelStoreUpdate(models.Model):
             order_ref = self._store_order_ref(case)
             if not account or not order_ref:
                 continue
-            existing = self.sudo().search([("case_id", "=", case.id), ("account_id", "=", account.id)])
+            existing = self.sudo().search([("picking_id", "=", picking.id), ("account_id", "=", account.id)])
             if existing:
                 if existing.state != "sent" and existing.tracking_number != number:
                     # A new label before the first one reached the store: send the latest only.
-                    existing.write(
-                        {"tracking_number": number, "picking_id": picking.id, "carrier_id": picking.carrier_id.id}
-                    )
+                    existing.write({"tracking_number": number, "carrier_id": picking.carrier_id.id})
                     queued |= existing
                 continue
             queued |= self.sudo().create(self._prepare_store_update_vals(case, account, picking, order_ref))
@@ -158,9 +178,21 @@ class LostParcelStoreUpdate(models.Model):
 
     def _prepare_tracking_update(self):
         """The ``stores.TrackingUpdate`` the store client sends. The package reference comes from
-        the case's id: stable over every retry (Amazon's packageReferenceId is numeric)."""
+        the reship delivery's id: stable over every retry, one per delivery of a split reship
+        (Amazon's packageReferenceId is numeric). Raises ``ApiError`` when the store's lines
+        cannot be read or matched."""
         self.ensure_one()
         carrier = self.carrier_id
+        store_lines = self.account_id._read_store_order_lines(self.order_ref)
+        lines = self._prepare_store_lines(store_lines) if store_lines is not None else []
+        others = self.search(
+            [
+                ("case_id", "=", self.case_id.id),
+                ("account_id", "=", self.account_id.id),
+                ("state", "=", "sent"),
+                ("id", "!=", self.id),
+            ]
+        )
         return TrackingUpdate(
             order_ref=self.order_ref,
             carrier_name=carrier.name or "",
@@ -168,9 +200,112 @@ class LostParcelStoreUpdate(models.Model):
             tracking_number=self.tracking_number,
             tracking_url=self.picking_id.carrier_tracking_url or "",
             ship_date=self.picking_id.date_done,
-            package_reference=str(PACKAGE_REFERENCE_BASE + self.case_id.id),
+            package_reference=str(PACKAGE_REFERENCE_BASE + self.picking_id.id),
             previous_tracking_number=self.previous_tracking_number or "",
             store_fulfillment_ref=self.store_reference or "",
+            lines=lines,
+            other_tracking_numbers=others.mapped("tracking_number"),
+        )
+
+    def _reshipped_sale_quantities(self):
+        """{sale.order.line: quantity in the line's unit} the reship delivery took to the customer.
+        A kit's components count as the share of the kit line they resend (at least one kit)."""
+        self.ensure_one()
+        moves = self.picking_id.move_ids.filtered(lambda m: m.state == "done" and m.sale_line_id and m.quantity > 0)
+        result = {}
+        for line, line_moves in moves.grouped("sale_line_id").items():
+            own = line_moves.filtered(lambda m, line=line: m.product_id == line.product_id)
+            if own:
+                result[line] = sum(m.product_uom._compute_quantity(m.quantity, line.product_uom) for m in own)
+                continue
+            shipped = line.move_ids.filtered(
+                lambda m: m.state == "done" and not m.lost_parcel_case_id and m.location_dest_id.usage == "customer"
+            )
+            ratios = []
+            for product, product_moves in line_moves.grouped("product_id").items():
+                total = sum(m.product_qty for m in shipped if m.product_id == product)
+                if total:
+                    resent = sum(m.product_uom._compute_quantity(m.quantity, product.uom_id) for m in product_moves)
+                    ratios.append(resent / total)
+            result[line] = max(line.product_uom_qty * max(ratios, default=0.0), 1.0)
+        return result
+
+    @api.model
+    def _store_units(self, quantity):
+        """A quantity as the stores count it: whole units, at least one."""
+        return max(math.ceil(round(quantity, 6)), 1)
+
+    def _prepare_store_lines(self, store_lines):
+        """``[(store line id, quantity)]`` for this reship delivery, from the store's lines of the
+        order (``stores.StoreOrderLine``). A sale line's product is found on the store by its
+        Internal Reference or barcode (the seller's SKU); when some cannot be found, a delivery
+        that resends the whole order takes every store line, and a one-line order its line.
+        Raises ``ApiError`` (invalid) otherwise: a number on the wrong lines would tell the
+        buyer that goods were resent which were not."""
+        self.ensure_one()
+        reshipped = self._reshipped_sale_quantities()
+        by_sku = defaultdict(list)
+        for store_line in store_lines:
+            if store_line.sku:
+                by_sku[normalize_number(store_line.sku)].append(store_line)
+        taken = defaultdict(int)
+        result, unmatched = [], self.env["sale.order.line"]
+        for sale_line, quantity in reshipped.items():
+            product = sale_line.product_id
+            keys = {normalize_number(product.default_code), normalize_number(product.barcode)} - {""}
+            candidates = [store_line for key in keys for store_line in by_sku.get(key, [])]
+            if not candidates:
+                unmatched |= sale_line
+                continue
+            units = self._store_units(quantity)
+            for index, store_line in enumerate(candidates):
+                room = store_line.quantity - taken[store_line.ref]
+                take = units if index == len(candidates) - 1 else min(units, room)
+                if take > 0:
+                    result.append((store_line.ref, take))
+                    taken[store_line.ref] += take
+                    units -= take
+                if units <= 0:
+                    break
+        if not unmatched:
+            return self._merge_store_lines(result)
+        if self._resends_whole_order(reshipped):
+            return [(store_line.ref, store_line.quantity) for store_line in store_lines]
+        if len(store_lines) == 1 and len(reshipped) == 1:
+            return [(store_lines[0].ref, self._store_units(next(iter(reshipped.values()))))]
+        raise ApiError(
+            ERROR_INVALID,
+            self.env._(
+                "%(store)s order %(order)s has no line for %(products)s (the store's SKU is looked for in the "
+                "product's Internal Reference and barcode): set it on the product, then retry.",
+                store=self.account_id.name,
+                order=self.order_ref,
+                products=", ".join(unmatched.product_id.mapped("display_name")),
+            ),
+        )
+
+    @api.model
+    def _merge_store_lines(self, pairs):
+        merged = defaultdict(int)
+        for ref, quantity in pairs:
+            merged[ref] += quantity
+        return list(merged.items())
+
+    def _resends_whole_order(self, reshipped):
+        """Whether the delivery resends every goods line of the order at its full quantity."""
+        self.ensure_one()
+        goods = self.case_id.sale_id.order_line.filtered(
+            lambda line: (
+                not line.display_type
+                and line.product_id.type == "consu"
+                and not getattr(line, "is_delivery", False)
+                and line.product_uom_qty > 0
+            )
+        )
+        return bool(goods) and all(
+            float_compare(reshipped.get(line, 0.0), line.product_uom_qty, precision_rounding=line.product_uom.rounding)
+            >= 0
+            for line in goods
         )
 
     # ------------------------------------------------------------------ sending
@@ -222,20 +357,25 @@ class LostParcelStoreUpdate(models.Model):
             if update.state == "sent":
                 continue  # never twice
             try:
-                result = update.account_id._push_tracking(update._prepare_tracking_update())
+                data = update._prepare_tracking_update()
+                result = update.account_id._push_tracking(data)
+            except ApiError as exc:  # the store's lines could not be read or matched
+                update._record_failure(exc.kind, exc.message, exc.retry_after)
+                continue
             except Exception as exc:  # one update's bug must not stop the batch
                 _logger.exception("Store write-back %s failed", update.id)
                 update._record_failure("malformed", str(exc))
                 continue
             if result.ok:
-                update._record_success(result)
+                update._record_success(result, data)
             else:
                 update._record_failure(result.error_kind, result.error, result.retry_after)
 
-    def _record_success(self, result):
+    def _record_success(self, result, data=None):
         self.ensure_one()
         self.write(
             {
+                "store_lines": ", ".join(f"{ref}: {qty}" for ref, qty in (data.lines if data else [])) or False,
                 "state": "sent",
                 "sent_date": fields.Datetime.now(),
                 "attempts": self.attempts + 1,

@@ -23,6 +23,29 @@ ORDER_REFS = {
 }
 
 
+def _lines_showing(store, view, number):
+    """{SKU: quantity} of the sandbox order's lines that show ``number`` (Amazon, eBay, Walmart)."""
+    shown = {}
+    if store == "amazon":
+        skus = {item["OrderItemId"]: item["SellerSKU"] for item in view["items"]}
+        for package in view["packages"]:
+            if package["trackingNumber"] == number:
+                for item in package["orderItems"]:
+                    shown[skus[item["orderItemId"]]] = item["quantity"]
+    elif store == "ebay":
+        skus = {line["lineItemId"]: line["sku"] for line in view["lineItems"]}
+        for fulfillment in view["fulfillments"]:
+            if fulfillment["shipmentTrackingNumber"] == number:
+                for line in fulfillment["lineItems"]:
+                    shown[skus[line["lineItemId"]]] = line["quantity"]
+    else:
+        for line in view["order"]["orderLines"]["orderLine"]:
+            for status in line["orderLineStatuses"]["orderLineStatus"]:
+                if (status.get("trackingInfo") or {}).get("trackingNumber") == number:
+                    shown[line["item"]["sku"]] = int(status["statusQuantity"]["amount"])
+    return shown
+
+
 def _packages_showing(store, view, number):
     """How many packages / fulfillments / lines of the sandbox's order show ``number``."""
     if store == "shopify":
@@ -65,10 +88,10 @@ class TestMarketplace(ReshipCommon):
     def _store_order(self, store, order_ref):
         return self._sandbox("GET", "/_sandbox/stores/orders", params={"store": store, "order": order_ref})
 
-    def _store_case(self, store, tracking_ref, customer_ref=None):
+    def _store_case(self, store, tracking_ref, customer_ref=None, lines=None, store_lines=None):
         """A lost parcel of an order from ``store``, confirmed lost; the store has the order with
-        the lost parcel's number."""
-        case = self._lost_case(tracking_ref)
+        the lost parcel's number (``store_lines``: its lines' SKUs and quantities)."""
+        case = self._lost_case(tracking_ref, **({"lines": lines} if lines else {}))
         customer_ref = customer_ref or ORDER_REFS[store][0]
         case.sale_id.client_order_ref = customer_ref
         case.user_id = self.responsible
@@ -77,7 +100,7 @@ class TestMarketplace(ReshipCommon):
         self._sandbox(
             "POST",
             "/_sandbox/stores/orders",
-            json={"store": store, "order": order_ref, "tracking_number": tracking_ref},
+            json={"store": store, "order": order_ref, "tracking_number": tracking_ref, "lines": store_lines or 2},
         )
         return case, order_ref
 
@@ -196,7 +219,9 @@ class TestMarketplace(ReshipCommon):
             p for p in self._store_order("amazon", order_ref)["packages"] if p["trackingNumber"] == "JD0INTRANSIT7801"
         )
         self.assertEqual(package["packageReferenceId"], update.store_reference)
-        self.assertEqual(update.store_reference, str(900000000 + case.id), "one stable reference per case")
+        self.assertEqual(
+            update.store_reference, str(900000000 + case.reship_picking_id.id), "one stable reference per delivery"
+        )
 
     def test_no_account_or_inactive_account_queues_nothing(self):
         self.accounts["amazon"].active = False
@@ -341,3 +366,225 @@ class TestMarketplace(ReshipCommon):
         )
         self.assertEqual(self.Update.with_user(manager).search([]), case.store_update_ids)
         self.assertFalse(self.Claim.with_user(manager).search([("claim_ref", "=", "7701")]))
+
+    # ------------------------------------------------------------------ lines of a reship
+    def _name_products(self):
+        """The seller's SKUs, as the store knows them, on the products' Internal Reference."""
+        self.product.default_code = "TEAPOT-T"
+        self.product_b.default_code = "CUPS-T"
+        return [{"sku": "TEAPOT-T", "quantity": 2}, {"sku": "CUPS-T", "quantity": 1}]
+
+    def test_partial_reship_shows_the_new_number_on_the_reshipped_line_only(self):
+        """Two lines lost in one parcel, only the teapots reshipped: the store shows the new
+        number on the teapot line, with its quantity, and not on the cups."""
+        store_lines = self._name_products()
+        for index, store in enumerate(("amazon", "ebay", "walmart")):
+            with self.subTest(store=store):
+                customer_ref = {"amazon": "AMAZON-PART-%s", "ebay": "EBAY-PART-%s", "walmart": "WALMART-PART-%s"}
+                case, order_ref = self._store_case(
+                    store,
+                    f"JD0STALLED79{index}1",
+                    customer_ref=customer_ref[store] % index,
+                    lines=[(self.product, 2), (self.product_b, 1)],
+                    store_lines=store_lines,
+                )
+                teapots = case.picking_id.move_ids.filtered(lambda m, case=case: m.product_id == self.product)
+                case._action_reship_quantities({teapots.id: 2})
+                new_number = f"JD0INTRANSIT79{index}1"
+                self._process_chain(case.reship_picking_id, new_number)
+
+                self.Update._cron_send_store_updates()
+
+                update = case.store_update_ids
+                self.assertEqual(update.state, "sent", update.last_error)
+                view = self._store_order(store, order_ref)
+                self.assertEqual(_lines_showing(store, view, new_number), {"TEAPOT-T": 2})
+                self.assertEqual(_lines_showing(store, view, f"JD0STALLED79{index}1").get("CUPS-T"), 1)
+                self.assertIn(": 2", update.store_lines)
+
+    def test_reship_product_missing_on_the_store_waits_for_a_person(self):
+        """A partial reship whose product the store order does not list is not written on every
+        line: it fails with what to fix."""
+        self._name_products()
+        case, _order_ref = self._store_case(
+            "amazon",
+            "JD0STALLED7951",
+            customer_ref="AMAZON-PART-NOSKU",
+            lines=[(self.product, 2), (self.product_b, 1)],
+            store_lines=[{"sku": "SOMETHING-ELSE", "quantity": 2}, {"sku": "CUPS-T", "quantity": 1}],
+        )
+        teapots = case.picking_id.move_ids.filtered(lambda m: m.product_id == self.product)
+        case._action_reship_quantities({teapots.id: 2})
+        self._process_chain(case.reship_picking_id, "JD0INTRANSIT7951")
+        self.Update._cron_send_store_updates()
+        update = case.store_update_ids
+        self.assertEqual((update.state, update.error_kind), ("failed", "invalid"), update.last_error)
+        self.assertIn("Ceramic Teapot", update.last_error)
+        self.assertEqual(_packages_showing("amazon", self._store_order("amazon", "PART-NOSKU"), "JD0INTRANSIT7951"), 0)
+
+    def test_reship_split_into_a_backorder_sends_each_number_once(self):
+        """The reship leaves in two deliveries (a backorder): each number reaches the store once,
+        with the quantity it carries; re-running the queue sends nothing more."""
+        self.product.default_code = "TEAPOT-T"
+        for index, store in enumerate(("shopify", "amazon", "ebay", "walmart")):
+            with self.subTest(store=store):
+                customer_ref = {
+                    "shopify": "SHOPIFY-78%s0",
+                    "amazon": "AMAZON-SPLIT-%s",
+                    "ebay": "EBAY-SPLIT-%s",
+                    "walmart": "WALMART-SPLIT-%s",
+                }[store] % index
+                case, order_ref = self._store_case(
+                    store,
+                    f"JD0STALLED78{index}5",
+                    customer_ref=customer_ref,
+                    lines=[(self.product, 2)],
+                    store_lines=[{"sku": "TEAPOT-T", "quantity": 2}],
+                )
+                case.action_reship()
+                first, second = f"JD0INTRANSIT78{index}5", f"JD0INTRANSIT78{index}6"
+                reship = case.reship_picking_id
+                reship.carrier_tracking_ref = first
+                reship.move_ids.quantity = 1
+                reship.move_ids.picked = True
+                reship.with_context(skip_backorder=True, picking_ids_not_to_backorder=[]).button_validate()
+                backorder = reship.backorder_ids
+                self.assertEqual((reship.state, len(backorder)), ("done", 1))
+                self.Update._cron_send_store_updates()
+                self._validate(backorder, second)
+                self.Update._cron_send_store_updates()
+                self.Update._cron_send_store_updates()
+
+                updates = case.store_update_ids.sorted("id")
+                self.assertEqual(updates.mapped("tracking_number"), [first, second])
+                self.assertEqual(updates.mapped("state"), ["sent", "sent"], updates.mapped("last_error"))
+                self.assertEqual(updates.mapped("attempts"), [1, 1])
+                view = self._store_order(store, order_ref)
+                self.assertEqual(_packages_showing(store, view, first), 1)
+                self.assertEqual(_packages_showing(store, view, second), 1)
+                if store in ("shopify", "walmart"):  # they replace the lost number; Amazon and eBay add
+                    self.assertEqual(_packages_showing(store, view, f"JD0STALLED78{index}5"), 0)
+                if store != "shopify":
+                    self.assertEqual(_lines_showing(store, view, first), {"TEAPOT-T": 1})
+                    self.assertEqual(_lines_showing(store, view, second), {"TEAPOT-T": 1})
+
+    def test_rejected_tracking_number_on_amazon_and_ebay(self):
+        for index, (store, customer_ref) in enumerate((("amazon", "AMAZON-REJECT-7321"), ("ebay", "EBAY-REJECT-7322"))):
+            with self.subTest(store=store):
+                case, _order_ref = self._store_case(store, f"JD0STALLED732{index}", customer_ref=customer_ref)
+                self._reship_and_validate(case, f"JD0INTRANSIT732{index}")
+                self.Update._cron_send_store_updates()
+                update = case.store_update_ids
+                self.assertEqual((update.state, update.error_kind), ("failed", "rejected"))
+                self.assertIn("tracking number", update.last_error.lower())
+                self.assertIn(update.last_error, case.message_ids[0].body)
+                self.assertEqual(case.store_update_state, "failed")
+
+    # ------------------------------------------------------------------ buyer claims, more
+    def test_walmart_claim_recorded_by_hand_on_the_case(self):
+        case, _ref = self._store_case("walmart", "JD0STALLED7611")
+        action = case.action_record_buyer_claim()
+        form = Form(self.env[action["res_model"]].with_context(**action["context"]), view=action["views"][0][0])
+        self.assertEqual(form.store, "walmart")
+        due = (fields.Datetime.now() + timedelta(days=3)).replace(microsecond=0)
+        form.respond_by = due
+        form.reason = "Customer contact: item not received"
+        claim = form.save()
+        self.assertTrue(claim.manual)
+        self.assertFalse(claim.respond_by_estimated)
+        self.assertEqual((claim.case_id, claim.picking_id), (case, case.picking_id))
+        self.assertEqual(case.buyer_claim_deadline, due)
+        self.assertIn("Customer contact", case.message_ids[0].body)
+        # A claim typed by hand is never touched by the pull.
+        self.Claim._cron_pull_buyer_claims()
+        self.assertEqual(claim.state, "open")
+
+    def _ebay_inquiry(self, inquiry_id, created, **values):
+        return {
+            "type": "inquiry",
+            "inquiryId": inquiry_id,
+            "createdAt": created.isoformat() + "Z",
+            "lineItems": [{"orderLineItem": {"orderLineItemId": "10000000001"}, "quantity": 1}],
+            **values,
+        }
+
+    def test_ebay_inquiry_deadline_is_estimated_and_old_open_claims_are_followed(self):
+        """An eBay inquiry's deadline is marked estimated; an inquiry opened before the pull's
+        window is still matched once its order reaches Odoo, and closed once eBay closes it."""
+        self.env["stock.picking"].search(
+            [("sale_id.lost_parcel_sales_channel", "=", "ebay"), ("state", "=", "done")]
+        ).tracking_status = "delivered"
+        now = fields.Datetime.now().replace(microsecond=0)
+        old = now - timedelta(days=10)
+        self._sandbox(
+            "POST", "/_sandbox/stores/claims", json={"store": "ebay", "claims": [self._ebay_inquiry("7901", old)]}
+        )
+        self.Claim._cron_pull_buyer_claims()
+        claim = self.Claim.search([("claim_ref", "=", "7901")])
+        self.assertFalse(claim.picking_id, "no eBay order on its way yet")
+        self.assertEqual((claim.respond_by, claim.respond_by_estimated), (old + timedelta(days=3), True))
+        # A newer inquiry moves the pull's window past the old one.
+        other_line = [{"orderLineItem": {"orderLineItemId": "99999999999"}, "quantity": 1}]
+        self._sandbox(
+            "POST",
+            "/_sandbox/stores/claims",
+            json={"store": "ebay", "claims": [self._ebay_inquiry("7902", now, lineItems=other_line)]},
+        )
+        self.Claim._cron_pull_buyer_claims()
+
+        # The order reaches Odoo (a connector imports it late): the old claim finds its parcel.
+        order, picking = self._shipped_and_polled("JD0INTRANSIT7901")
+        order.client_order_ref = "EBAY-12-79010-79010"
+        self._sandbox("POST", "/_sandbox/stores/orders", json={"store": "ebay", "order": "12-79010-79010"})
+        self.Claim._cron_pull_buyer_claims()
+        self.assertEqual((claim.order_ref, claim.picking_id), ("12-79010-79010", picking))
+        case = self._detect().filtered(lambda c: c.picking_id == picking)
+        self.assertEqual(case.buyer_claim_deadline, claim.respond_by)
+        self.assertTrue(case.buyer_claim_deadline_estimated)
+        self.assertIn("estimated", claim._describe())
+
+        # eBay closes it: the next pull closes it here too, and the deadline leaves the case.
+        closed = self._ebay_inquiry(
+            "7901",
+            old,
+            preset="CLOSED",
+            status={"code": "CLOSED", "displayText": "Closed"},
+            closedAt=now.isoformat() + "Z",
+        )
+        self._sandbox("POST", "/_sandbox/stores/claims", json={"store": "ebay", "claims": [closed]})
+        self.Claim._cron_pull_buyer_claims()
+        self.assertEqual((claim.state, claim.store_status), ("closed", "CLOSED"))
+        self.assertFalse(case.buyer_claim_deadline)
+        self.assertEqual(self.Claim.search_count([("claim_ref", "=", "7901")]), 1)
+
+    def test_shopify_dispute_deadline_is_the_stores_own(self):
+        case, _ref = self._store_case("shopify", "JD0STALLED7921", customer_ref="SHOPIFY-7921")
+        self._sandbox(
+            "POST", "/_sandbox/stores/claims", json={"store": "shopify", "claims": [{"id": 7921, "order_id": 7921}]}
+        )
+        self.Claim._cron_pull_buyer_claims()
+        self.assertTrue(case.buyer_claim_deadline)
+        self.assertFalse(case.buyer_claim_deadline_estimated)
+        self.assertNotIn("estimated", case.message_ids[0].body)
+
+    def test_reshipped_kit_is_written_on_the_kit_line(self):
+        """A kit leaves as its components: the store shows the new number on the kit's line."""
+        kit = self._create_kit()
+        kit.default_code = "KIT-T"
+        self.product.default_code = "TEAPOT-T"
+        case, order_ref = self._store_case(
+            "amazon",
+            "JD0STALLED7961",
+            customer_ref="AMAZON-KIT-7961",
+            lines=[(kit, 1), (self.product, 1)],
+            store_lines=[{"sku": "KIT-T", "quantity": 1}, {"sku": "TEAPOT-T", "quantity": 1}],
+        )
+        kit_line = case.sale_id.order_line.filtered(lambda line: line.product_id == kit)
+        components = case.picking_id.move_ids.filtered(lambda m: m.sale_line_id == kit_line)
+        self.assertEqual(len(components), 2)
+        case._action_reship_quantities({move.id: move.quantity for move in components})
+        self._process_chain(case.reship_picking_id, "JD0INTRANSIT7961")
+        self.Update._cron_send_store_updates()
+        self.assertEqual(case.store_update_ids.state, "sent", case.store_update_ids.last_error)
+        view = self._store_order("amazon", order_ref)
+        self.assertEqual(_lines_showing("amazon", view, "JD0INTRANSIT7961"), {"KIT-T": 1})

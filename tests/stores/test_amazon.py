@@ -144,3 +144,25 @@ def test_sandbox_order_items_carry_the_samples_fields(sandbox):
 def test_amazon_has_no_buyer_claims_api():
     assert not AmazonClient.supports_buyer_claims()
     assert "no public API" in AmazonClient.claims_unavailable_reason
+
+
+def test_partial_reship_names_only_its_items_with_their_quantities(sandbox):
+    """Two items lost in one parcel, only the teapots reshipped: the package names that item only."""
+    seed_order(
+        sandbox,
+        "amazon",
+        ORDER,
+        "LOSTPARCEL1",
+        lines=[{"sku": "TEAPOT", "quantity": 2}, {"sku": "CUPS", "quantity": 1}],
+    )
+    amazon, session, _waits = client(sandbox)
+    items = amazon.order_lines(ORDER)
+    assert [(i.ref, i.quantity, i.sku) for i in items] == [
+        ("68828574383266", 2, "TEAPOT"),
+        ("68828574383267", 1, "CUPS"),
+    ]
+    result = amazon.push_tracking(update(lines=[("68828574383266", 2)]))
+    assert result.ok, result.error
+    package = next(p for p in inspect_order(sandbox, "amazon", ORDER)["packages"] if p["packageReferenceId"] == "7001")
+    assert package["orderItems"] == [{"orderItemId": "68828574383266", "quantity": 2}]
+    assert len(session.bodies("GET", "/orderItems")) == 2, "the items are read once, by order_lines"

@@ -181,3 +181,48 @@ def test_claims_outage_raises(sandbox):
     with pytest.raises(ApiError) as caught:
         ebay.fetch_buyer_claims(None)
     assert caught.value.kind == "carrier_down"
+
+
+def test_partial_reship_names_only_its_line_items(sandbox):
+    seed_order(
+        sandbox, "ebay", ORDER, "LOSTPARCEL1", lines=[{"sku": "TEAPOT", "quantity": 2}, {"sku": "CUPS", "quantity": 1}]
+    )
+    ebay, session, _waits = client(sandbox)
+    lines = ebay.order_lines(ORDER)
+    assert [(li.ref, li.quantity, li.sku) for li in lines] == [("10000000001", 2, "TEAPOT"), ("10000000002", 1, "CUPS")]
+    result = ebay.push_tracking(update(lines=[("10000000001", 2)]))
+    assert result.ok, result.error
+    (body,) = session.bodies("POST", "/shipping_fulfillment")
+    assert body["lineItems"] == [{"lineItemId": "10000000001", "quantity": 2}]
+    added = inspect_order(sandbox, "ebay", ORDER)["fulfillments"][-1]
+    assert added["lineItems"] == [{"lineItemId": "10000000001", "quantity": 2}]
+
+
+def test_closed_inquiries_are_read_back_when_asked(sandbox):
+    """An inquiry recorded open is closed on eBay: the CLOSED preset, read only with
+    ``closed_since``, gives it back marked closed."""
+    now = datetime.utcnow().replace(microsecond=0)
+    created = (now - timedelta(days=20)).isoformat() + ".000Z"
+    seed_claims(sandbox, "ebay", [{"type": "inquiry", "inquiryId": "C1", "createdAt": created}])
+    seed_claims(
+        sandbox,
+        "ebay",
+        [
+            {
+                "type": "inquiry",
+                "inquiryId": "C1",
+                "createdAt": created,
+                "preset": "CLOSED",
+                "status": {"code": "CLOSED", "displayText": "Closed"},
+                "closedAt": now.isoformat() + ".000Z",
+            }
+        ],
+    )
+    ebay, _session, _waits = client(sandbox)
+    assert not ebay.fetch_buyer_claims(now - timedelta(days=2)), "no open inquiry, and closed ones not asked for"
+    (claim,) = [
+        c
+        for c in ebay.fetch_buyer_claims(now - timedelta(days=2), closed_since=now - timedelta(days=21))
+        if c.kind == "inquiry"
+    ]
+    assert (claim.claim_ref, claim.closed, claim.respond_by) == ("C1", True, None)

@@ -63,8 +63,10 @@ def test_second_write_of_the_same_reship_leaves_one_number(sandbox):
     (fulfillment,) = inspect_order(sandbox, "shopify", "1002")["fulfillments"]
     assert [t["number"] for t in fulfillment["trackingInfo"]] == ["1Z001985YW99744790"]
     assert fulfillment["edits"] == 1
-    # With the fulfillment id known, a correction edits the same fulfillment in place.
-    fixed = shopify.push_tracking(update("1002", "1Z001985YW99744791", store_fulfillment_ref=first.store_reference))
+    # With the fulfillment id known, a correction (naming the number it replaces) edits in place.
+    fixed = shopify.push_tracking(
+        update("1002", "1Z001985YW99744791", previous="1Z001985YW99744790", store_fulfillment_ref=first.store_reference)
+    )
     assert fixed.ok and fixed.store_reference == first.store_reference
     (fulfillment,) = inspect_order(sandbox, "shopify", "1002")["fulfillments"]
     assert [t["number"] for t in fulfillment["trackingInfo"]] == ["1Z001985YW99744791"]
@@ -180,3 +182,30 @@ def test_sample_disputes_parse_and_only_not_received_counts():
     assert claim.opened_at == datetime(2013, 5, 4, 0, 0)
     # The sandbox's disputes carry the sample's fields, no more, no fewer.
     assert set(sandbox_shopify._dispute_defaults({}, 0)) == set(disputes[0])
+
+
+def test_split_reship_keeps_the_first_deliverys_number_beside_the_second(sandbox):
+    """Two deliveries of one reship: the lost number is replaced once, the second number is added
+    with the multi-tracking ``numbers`` field, and neither write is repeated."""
+    seed_order(sandbox, "shopify", "1003", "LOSTPARCEL1")
+    shopify, session, _waits = client(sandbox)
+    first = shopify.push_tracking(update("1003", "1Z001985YW99744801"))
+    second = shopify.push_tracking(update("1003", "1Z001985YW99744802", other_tracking_numbers=["1Z001985YW99744801"]))
+    again = shopify.push_tracking(update("1003", "1Z001985YW99744802", other_tracking_numbers=["1Z001985YW99744801"]))
+    assert first.ok and second.ok and again.ok, (first.error, second.error)
+    assert (second.action, again.action) == (ACTION_UPDATED, ACTION_UNCHANGED)
+    (fulfillment,) = inspect_order(sandbox, "shopify", "1003")["fulfillments"]
+    assert [t["number"] for t in fulfillment["trackingInfo"]] == ["1Z001985YW99744801", "1Z001985YW99744802"]
+    assert fulfillment["edits"] == 2
+    sent = [body["variables"]["trackingInfoInput"] for body in session.bodies("POST", "/graphql.json")[1::2]]
+    assert sent[1]["numbers"] == ["1Z001985YW99744801", "1Z001985YW99744802"]
+
+
+def test_a_fulfillment_without_the_lost_number_keeps_its_own(sandbox):
+    """The order's only fulfillment shows another number than the lost one: it is kept."""
+    seed_order(sandbox, "shopify", "1004", "OTHERPARCEL9")
+    shopify, _session, _waits = client(sandbox)
+    result = shopify.push_tracking(update("1004", "1Z001985YW99744811"))
+    assert result.ok, result.error
+    (fulfillment,) = inspect_order(sandbox, "shopify", "1004")["fulfillments"]
+    assert [t["number"] for t in fulfillment["trackingInfo"]] == ["OTHERPARCEL9", "1Z001985YW99744811"]

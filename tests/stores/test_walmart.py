@@ -149,3 +149,41 @@ def test_error_text_of_walmarts_error_model():
 def test_walmart_has_no_buyer_claims_api():
     assert not WalmartClient.supports_buyer_claims()
     assert "no public API" in WalmartClient.claims_unavailable_reason
+
+
+def test_partial_reship_shows_the_number_on_its_line_only_with_its_quantity(sandbox):
+    seed_order(
+        sandbox,
+        "walmart",
+        ORDER,
+        "LOSTPARCEL1",
+        lines=[{"sku": "TEAPOT", "quantity": 2}, {"sku": "CUPS", "quantity": 1}],
+    )
+    walmart, session, _waits = client(sandbox)
+    assert [(li.ref, li.quantity, li.sku) for li in walmart.order_lines(ORDER)] == [
+        ("1", 2, "TEAPOT"),
+        ("2", 1, "CUPS"),
+    ]
+    result = walmart.push_tracking(update(lines=[("1", 2)]))
+    assert result.ok, result.error
+    assert shipped(inspect_order(sandbox, "walmart", ORDER)) == {"1": ["911001572321619861"], "2": ["LOSTPARCEL1"]}
+    (body,) = session.bodies("POST", "/shipping")
+    (line,) = body["orderShipment"]["orderLines"]["orderLine"]
+    assert line["orderLineStatuses"]["orderLineStatus"][0]["statusQuantity"]["amount"] == "2"
+
+
+def test_a_line_that_does_not_show_the_lost_number_is_never_overwritten(sandbox):
+    """The line shows another parcel's number: the reship's number is added beside it."""
+    seed_order(sandbox, "walmart", ORDER, "OTHERPARCEL9")
+    walmart, session, _waits = client(sandbox)
+    result = walmart.push_tracking(update(lines=[("2", 1)]))
+    assert result.ok, result.error
+    assert shipped(inspect_order(sandbox, "walmart", ORDER)) == {
+        "1": ["OTHERPARCEL9"],
+        "2": ["OTHERPARCEL9", "911001572321619861"],
+    }
+    (body,) = session.bodies("POST", "/shipping")
+    assert (
+        "currentTrackingInfo"
+        not in body["orderShipment"]["orderLines"]["orderLine"][0]["orderLineStatuses"]["orderLineStatus"][0]
+    )

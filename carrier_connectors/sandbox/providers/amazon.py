@@ -18,9 +18,17 @@ _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{
 
 
 def _new_order(ref, number, lines):
-    items = [{"OrderItemId": f"{68828574383266 + i}", "QuantityOrdered": 1} for i in range(lines)]
+    items = [
+        {
+            "OrderItemId": f"{68828574383266 + i}",
+            "SellerSKU": spec["sku"],
+            "Title": spec["title"],
+            "QuantityOrdered": spec["quantity"],
+        }
+        for i, spec in enumerate(sc.line_specs(lines))
+    ]
     package = {"packageReferenceId": "1", "carrierCode": "DHL", "trackingNumber": number, "orderItems": []}
-    package["orderItems"] = [{"orderItemId": i["OrderItemId"], "quantity": 1} for i in items]
+    package["orderItems"] = [{"orderItemId": i["OrderItemId"], "quantity": i["QuantityOrdered"]} for i in items]
     return {"AmazonOrderId": ref, "items": items, "packages": {"1": package}, "confirmations": 0}
 
 
@@ -157,10 +165,15 @@ def confirm_shipment(request, state, ref):
     if package.get("carrierCode") == "Other" and not package.get("carrierName"):
         return _errors(400, "InvalidInput", "carrierName is required when carrierCode is Other")
     order = _order(state, ref)
-    known = {i["OrderItemId"] for i in order["items"]}
+    known = {i["OrderItemId"]: i["QuantityOrdered"] for i in order["items"]}
     unknown = [i.get("orderItemId") for i in package.get("orderItems") or [] if i.get("orderItemId") not in known]
     if unknown or not package.get("orderItems"):
         return _errors(400, "InvalidInput", f"Invalid orderItemId: {', '.join(map(str, unknown)) or 'none given'}")
+    too_many = [
+        i["orderItemId"] for i in package["orderItems"] if int(i.get("quantity") or 0) > known[i["orderItemId"]]
+    ]
+    if too_many:
+        return _errors(400, "InvalidInput", f"Quantity exceeds the quantity ordered for {', '.join(too_many)}")
     if fault == sc.REJECT or not package.get("trackingNumber"):
         return _errors(
             400,

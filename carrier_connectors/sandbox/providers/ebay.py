@@ -22,13 +22,16 @@ _PAGE = 2  # inquiries per GraphQL page: small, so paging is exercised
 
 
 def _new_order(ref, number, lines):
-    line_items = [{"lineItemId": f"{10000000001 + i}", "quantity": 1, "title": f"Item {i + 1}"} for i in range(lines)]
+    line_items = [
+        {"lineItemId": f"{10000000001 + i}", "sku": spec["sku"], "quantity": spec["quantity"], "title": spec["title"]}
+        for i, spec in enumerate(sc.line_specs(lines))
+    ]
     fulfillment = {
         "fulfillmentId": number,
         "shipmentTrackingNumber": number,
         "shippingCarrierCode": "DHL",
         "shippedDate": "2026-11-20T09:00:00.000Z",
-        "lineItems": [{"lineItemId": li["lineItemId"]} for li in line_items],
+        "lineItems": [{"lineItemId": li["lineItemId"], "quantity": li["quantity"]} for li in line_items],
     }
     return {"orderId": ref, "lineItems": line_items, "fulfillments": [fulfillment]}
 
@@ -188,11 +191,12 @@ def create_fulfillment(request, state, ref):
         return answer
     try:
         body = request.json() or {}
-        lines = [str(li["lineItemId"]) for li in body["lineItems"]]
+        lines = [(str(li["lineItemId"]), int(li.get("quantity") or 0)) for li in body["lineItems"]]
     except (ValueError, KeyError, TypeError):
         return _errors(400, 32600, "API_FULFILLMENT", "REQUEST", "Invalid input data")
     order = _order(state, ref)
-    if not lines or set(lines) - {li["lineItemId"] for li in order["lineItems"]}:
+    ordered = {li["lineItemId"]: li["quantity"] for li in order["lineItems"]}
+    if not lines or any(line not in ordered or qty > ordered[line] for line, qty in lines):
         return _errors(400, 32200, "API_FULFILLMENT", "REQUEST", "Invalid line item id")
     number, carrier = body.get("trackingNumber"), body.get("shippingCarrierCode")
     if fault == sc.REJECT or bool(number) != bool(carrier):
@@ -211,7 +215,7 @@ def create_fulfillment(request, state, ref):
                 "shipmentTrackingNumber": number,
                 "shippingCarrierCode": carrier,
                 "shippedDate": shipped,
-                "lineItems": [{"lineItemId": li} for li in lines],
+                "lineItems": [{"lineItemId": li, "quantity": qty} for li, qty in lines],
             }
         )
     location = f"{sc.base_url(request)}{API}/order/{ref}/shipping_fulfillment/{fulfillment_id}"

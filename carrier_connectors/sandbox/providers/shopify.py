@@ -26,7 +26,7 @@ def _new_order(ref, number, lines):
                 "id": f"gid://shopify/Fulfillment/{abs(hash(ref)) % 10**9}",
                 "status": "SUCCESS",
                 "trackingInfo": [{"company": "DHL Express", "number": number, "url": None}],
-                "lines": lines,
+                "lines": len(sc.line_specs(lines)),
                 "edits": 0,
             }
         ],
@@ -151,7 +151,10 @@ def _tracking_info_update(state, variables):
     if fault == sc.RATE_LIMITED:
         return _throttled()
     tracking = variables.get("trackingInfoInput") or {}
-    number = (tracking.get("number") or "").strip()
+    # FulfillmentTrackingInput: number (one) or numbers (multi-tracking), the latter wins.
+    numbers = [str(n).strip() for n in tracking.get("numbers") or [] if str(n).strip()]
+    numbers = numbers or [(tracking.get("number") or "").strip()]
+    number = numbers[-1]
     if fault == sc.REJECT or not number:
         error = {
             "field": ["trackingInfoInput", "number"],
@@ -160,9 +163,10 @@ def _tracking_info_update(state, variables):
         return _data({"fulfillmentTrackingInfoUpdate": {"fulfillment": None, "userErrors": [error]}})
     fulfillment = next(f for f in order["fulfillments"] if f["id"] == gid)
     with sc.stores(state).lock:
-        # Edits in place: the fulfillment shows this number instead of the old one.
+        # Edits in place: the fulfillment shows these numbers instead of the old ones.
         fulfillment["trackingInfo"] = [
-            {"company": tracking.get("company"), "number": number, "url": tracking.get("url")}
+            {"company": tracking.get("company"), "number": n, "url": tracking.get("url") if len(numbers) == 1 else None}
+            for n in numbers
         ]
         fulfillment["edits"] += 1
     answer = {"id": gid, "status": fulfillment["status"], "trackingInfo": fulfillment["trackingInfo"]}

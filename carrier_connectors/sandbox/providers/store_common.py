@@ -9,12 +9,15 @@ every call), ``RATELIMIT`` (429 on every call), ``FLAKY429`` (429 on the first c
 ``NOTFOUND`` (no such order). State lives in ``SandboxState.extra`` and goes with ``/_sandbox/reset``.
 
 - ``POST /_sandbox/stores/orders`` ``{"store": "ebay", "order": "12-345", "tracking_number": "X",
-  "lines": 2}``: create an order with the given shipped number and number of lines.
+  "lines": 2}``: create an order with the given shipped number and number of lines (SKU-1, SKU-2,
+  one unit each), or ``"lines": [{"sku": "TEAPOT", "quantity": 2}, ...]`` for lines of given SKUs
+  and quantities; every line shipped in the one (lost) parcel.
 - ``GET /_sandbox/stores/orders?store=ebay&order=12-345``: the order as the sandbox holds it
   (its packages / fulfillments / shipped lines), to check what a write-back did.
 - ``POST /_sandbox/stores/claims`` ``{"store": "shopify", "claims": [{...}]}``: add buyer claims
   (Shopify disputes, eBay inquiries (``"type": "inquiry"``) or payment disputes), in the store's
-  own field names; missing fields get defaults.
+  own field names; missing fields get defaults. A claim with the id of one already there replaces
+  it (a claim that changed on the store: closed, won, ...).
 - ``POST /_sandbox/stores/faults`` ``{"shopify:disputes": "flaky_429"}``: a scenario for an
   endpoint that has no order reference (claims lists, connection tests).
 """
@@ -82,6 +85,20 @@ def original_number(ref):
     return "LOST" + "".join(ch for ch in ref.upper() if ch.isalnum())
 
 
+def line_specs(lines):
+    """``[{"sku", "quantity", "title"}]`` from a number of lines or a list of line specs."""
+    if isinstance(lines, list):
+        return [
+            {
+                "sku": str(spec.get("sku") or f"SKU-{i + 1}"),
+                "quantity": int(spec.get("quantity") or 1),
+                "title": spec.get("title") or f"Item {i + 1}",
+            }
+            for i, spec in enumerate(lines)
+        ]
+    return [{"sku": f"SKU-{i + 1}", "quantity": 1, "title": f"Item {i + 1}"} for i in range(int(lines or 2))]
+
+
 # Handlers registered by each store module: (store → factory(ref, tracking_number, lines) and
 # view(order)); the seeding endpoints below use them.
 FACTORIES = {}
@@ -102,7 +119,7 @@ def seed_order(request, state):
     if not isinstance(body, dict) or body.get("store") not in FACTORIES or not body.get("order"):
         return Response(400, {"error": f"give store (one of {', '.join(FACTORIES)}) and order"})
     store, ref = body["store"], str(body["order"])
-    order = FACTORIES[store](ref, body.get("tracking_number") or original_number(ref), int(body.get("lines") or 2))
+    order = FACTORIES[store](ref, body.get("tracking_number") or original_number(ref), body.get("lines") or 2)
     store_state = stores(state)
     with store_state.lock:
         store_state.orders[(store, ref)] = order
@@ -127,7 +144,13 @@ def seed_claims(request, state):
     with store_state.lock:
         claims = store_state.claims.setdefault(body["store"], [])
         for claim in body.get("claims") or []:
-            claims.append(CLAIM_DEFAULTS[body["store"]](claim, len(claims)))
+            new = CLAIM_DEFAULTS[body["store"]](claim, len(claims))
+            key = next(k for k in ("id", "inquiryId", "paymentDisputeId") if k in new)
+            same = [i for i, old in enumerate(claims) if str(old.get(key)) == str(new[key])]
+            if same:
+                claims[same[0]] = new
+            else:
+                claims.append(new)
         return Response(200, {"claims": claims})
 
 

@@ -20,13 +20,13 @@ def _new_order(ref, number, lines):
     order_lines = [
         {
             "lineNumber": str(i + 1),
-            "item": {"productName": f"Item {i + 1}", "sku": f"SKU-{i + 1}"},
-            "orderLineQuantity": {"unitOfMeasurement": "EACH", "amount": "1"},
+            "item": {"productName": spec["title"], "sku": spec["sku"]},
+            "orderLineQuantity": {"unitOfMeasurement": "EACH", "amount": str(spec["quantity"])},
             "orderLineStatuses": {
                 "orderLineStatus": [
                     {
                         "status": "Shipped",
-                        "statusQuantity": {"unitOfMeasurement": "EACH", "amount": "1"},
+                        "statusQuantity": {"unitOfMeasurement": "EACH", "amount": str(spec["quantity"])},
                         "trackingInfo": {
                             "shipDateTime": 1764000000000,
                             "carrierName": {"carrier": "DHL"},
@@ -37,7 +37,7 @@ def _new_order(ref, number, lines):
                 ]
             },
         }
-        for i in range(lines)
+        for i, spec in enumerate(sc.line_specs(lines))
     ]
     return {
         "purchaseOrderId": ref,
