@@ -1,13 +1,13 @@
 """Walmart Marketplace (US): tracking write-back with ``POST /v3/orders/{purchaseOrderId}/shipping``.
 
-Sources (shared/marketplace-samples/walmart, copied to tests/fixtures/ under the same names):
+Sources (public samples, copied to tests/fixtures/ under their original names):
 - shippingUpdates request and answer, getAnOrder answer with a Shipped line: Walmart's "Order
   Management" spec 0.6.3 examples (highsidelabs/walmart-api-php resources). ``shipDateTime`` is epoch
   milliseconds; ``carrierName`` is ``{carrier}`` (enum) or ``{otherCarrier}`` (then
   ``trackingURL`` is required); ``methodCode`` is the order's shipping method.
 - Changing the tracking of a line that is already shipped: the spec's
   ``orderLineStatus[].currentTrackingInfo.trackingNumber`` names the number being replaced. No
-  JSON sample of it in use exists (samples README, "Gaps"): it follows the spec's field list.
+  public JSON sample of it in use exists: it follows the spec's field list.
   The order is read first, so a line already showing the new number is not written again.
 - Error body ``{"errors": {"error": [{"code", "field", "description", "info", "severity",
   "category", "causes"}]}}``: Walmart's published error model (as in the PHP SDK's generated
@@ -50,7 +50,7 @@ class WalmartClient(StoreClient):
     credential_fields = ("client_id", "client_secret")
     token_path = "/v3/token"
     # Walmart publishes no figure for the orders endpoints, only "429 when exceeded, per-partner
-    # limits" (samples README): one call a second is a cautious start, raised on the account.
+    # limits" (Walmart's developer docs): one call a second is a cautious start, raised on the account.
     default_rate_limit = 1.0
     claims_unavailable_reason = (
         "Walmart has no public API for buyers' 'item not received' contacts: only order statuses "
