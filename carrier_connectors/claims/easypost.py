@@ -7,7 +7,7 @@ Calls (all under ``/v2``, HTTP Basic with the API key as user name and no passwo
 
 Sources, cited next to each field below:
 
-- [sample] ``shared/carrier-samples/easypost/easypost_python_claim_create_request.json``,
+- [sample] public samples ``easypost_python_claim_create_request.json``,
   ``..._create_response.json``, ``..._cancel_response.json`` (EasyPost/easypost-python @ 8fcf5e4,
   tests/cassettes; copies in ``tests/fixtures/``): real request and answers.
 - [docs] docs.easypost.com/docs/insurance/claims: the Claim object and its statuses

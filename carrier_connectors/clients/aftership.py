@@ -3,7 +3,8 @@
 Polling: ``GET /trackings?tracking_numbers=a,b,...`` (up to 50 numbers per call) answers
 ``data.trackings[]``; a number AfterShip does not know yet is created with ``POST /trackings``
 (``{"tracking": {"tracking_number": ...}}``, answer ``data.tracking``) and reported as pending.
-Differences from the v4 samples in shared/carrier-samples that matter here: the list only covers trackings
+Differences from the public v4 samples (trendhim/aftership-sdk-go, copies in tests/fixtures/) that
+matter here: the list only covers trackings
 created in the last 30 days unless ``created_at_min`` is given (AfterShip keeps 120 days), ``delivery_time``
 became ``transit_time``, and estimates come in ``latest_estimated_delivery``/``first_estimated_delivery``
 besides ``expected_delivery`` and ``aftership_estimated_delivery_date``. Webhooks post

@@ -1,6 +1,7 @@
 """DHL Shipment Tracking - Unified API (``GET /track/shipments``, header ``DHL-API-Key``).
 
-Delivery dates (karrio's DHL Unified schema, ``shared/carrier-samples/dhl/karrio_dhl_unified_tracking_schema.json``,
+Delivery dates (karrio's DHL Unified schema, public sample ``karrio_dhl_unified_tracking_schema.json``
+of karrioapi/karrio,
 and DHL's OpenAPI ``TrackingShipment``): ``estimatedTimeOfDelivery`` ("Estimated time of delivery"), else
 ``estimatedDeliveryTimeFrame.estimatedThrough`` (the end of the estimated frame), else its
 ``estimatedFrom``. Both are DHL's current estimate: DHL publishes no commitment apart from it, so

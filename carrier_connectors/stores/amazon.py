@@ -1,6 +1,6 @@
 """Amazon Selling Partner API: tracking write-back with Orders v0 ``confirmShipment``.
 
-Sources (shared/marketplace-samples/amazon, copied to tests/fixtures/ under the same names):
+Sources (public samples, copied to tests/fixtures/ under their original names):
 - ``POST /orders/v0/orders/{orderId}/shipmentConfirmation``: request body and the 400 answer of
   the sandbox examples in amzn/selling-partner-api-models ordersV0.json. It answers 204.
   Amazon's rule: the same ``packageReferenceId`` edits a confirmed package, a new one adds a
@@ -59,7 +59,7 @@ class AmazonClient(StoreClient):
     credential_fields = ("client_id", "client_secret", "refresh_token", "marketplace_id")
     production_urls = {"token": "https://api.amazon.com/auth/o2/token"}
     # Default usage plans: confirmShipment 2 requests/s (burst 10), getOrder and getOrderItems 0.5/s
-    # (burst 30) (SP-API Orders v0 reference, as in shared/marketplace-samples/README.md). One bucket
+    # (burst 30) (SP-API Orders v0 reference). One bucket
     # per account, so the slowest call we make sets it.
     default_rate_limit = 0.5
     claims_unavailable_reason = (

@@ -2,15 +2,16 @@
 the Order Inquiry API (GraphQL) and from Fulfillment payment disputes.
 
 Sources:
-- Sell Fulfillment API v1.19.2 OpenAPI contract (shared/marketplace-samples/ebay/
-  ebay-oas-mirror_sell_fulfillment_v1_oas3.json, copied to tests/fixtures/): getShippingFulfillments
+- Sell Fulfillment API v1.19.2 OpenAPI contract (public sample
+  ebay-oas-mirror_sell_fulfillment_v1_oas3.json, trollandtoad/ebay-sell-fulfillment, copied to
+  tests/fixtures/): getShippingFulfillments
   (``fulfillments[]``: ``fulfillmentId``, ``shipmentTrackingNumber``, ``shippingCarrierCode``),
   createShippingFulfillment (``lineItems[{lineItemId, quantity}]``, ``shippedDate``,
   ``shippingCarrierCode``, ``trackingNumber``; 201 with the new id in ``Location``), getOrder
   (``lineItems[].lineItemId``/``quantity``) and getPaymentDisputeSummaries (host apiz.ebay.com;
   ``paymentDisputeSummaries[]``, ``reason`` ITEM_NOT_RECEIVED, ``respondByDate``, ``total``,
   ``offset``/``limit``, open dates at most 90 days apart). The spec has no examples: no real body
-  of these calls was found (samples README, "Gaps"); error codes are the spec's ``x-response-codes``
+  of these calls is public; error codes are the spec's ``x-response-codes``
   (32100 order id, 32300 tracking number or carrier) in the ``errors[]`` envelope of
   hendt-ebay-api_error_envelopes.json; a 429 is ebay_api-rb_too_many_requests_429.http.
   createShippingFulfillment always adds a package, so the fulfillments are read first and a number

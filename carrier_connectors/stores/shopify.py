@@ -1,6 +1,6 @@
 """Shopify: tracking write-back with the GraphQL Admin API, Payments disputes with REST.
 
-Sources (shared/marketplace-samples/shopify, copied to tests/fixtures/ under the same names):
+Sources (public samples, copied to tests/fixtures/ under their original names):
 - ``fulfillmentTrackingInfoUpdate`` mutation, variables and answer: shopify.dev reference page
   (examples section). It edits the tracking of an existing fulfillment in place, so writing the
   same reship twice leaves one number on the order.
@@ -93,7 +93,7 @@ class ShopifyClient(StoreClient):
     default_base_url = None  # https://{shop domain}: each shop is its own host
     credential_fields = ("shop_domain", "access_token")
     # REST Admin: 2 requests/s on Standard plans (4 Advanced, 20 Plus); GraphQL: 100 points/s
-    # (shopify.dev "API rate limits", as summarised in shared/marketplace-samples/README.md).
+    # (shopify.dev "API rate limits").
     default_rate_limit = 2.0
     dispute_page_size = 50  # REST page size (Shopify allows up to 250)
 

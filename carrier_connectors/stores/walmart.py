@@ -1,6 +1,6 @@
 """Walmart Marketplace (US): tracking write-back with ``POST /v3/orders/{purchaseOrderId}/shipping``.
 
-Sources (shared/marketplace-samples/walmart, copied to tests/fixtures/ under the same names):
+Sources (public samples, copied to tests/fixtures/ under their original names):
 - shippingUpdates request and answer, getAnOrder answer with a Shipped line: Walmart's "Order
   Management" spec 0.6.3 examples (highsidelabs/walmart-api-php resources). ``shipDateTime`` is epoch
   milliseconds; ``carrierName`` is ``{carrier}`` (enum) or ``{otherCarrier}`` (then
@@ -54,7 +54,7 @@ class WalmartClient(StoreClient):
     credential_fields = ("client_id", "client_secret")
     token_path = "/v3/token"
     # Walmart publishes no figure for the orders endpoints, only "429 when exceeded, per-partner
-    # limits" (samples README): one call a second is a cautious start, raised on the account.
+    # limits" (Walmart's developer docs): one call a second is a cautious start, raised on the account.
     default_rate_limit = 1.0
     claims_unavailable_reason = (
         "Walmart has no public API for buyers' 'item not received' contacts: only order statuses "

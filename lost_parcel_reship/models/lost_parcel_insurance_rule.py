@@ -140,6 +140,33 @@ class LostParcelInsuranceRule(models.Model):
             days=region.window_days,
         )
 
+    @api.model
+    def _high_risk_advice(self, company, partner, carrier):
+        """The insurance line of a high-risk destination warning (``lost.parcel.risk.region``):
+        the first rule for high-risk destinations that the destination and carrier meet, with
+        its insurer and premium (its other conditions, goods value or fragile goods, are decided
+        on the order's own insurance advice), else a plain suggestion to insure. Read as
+        superuser, as ``_advice``."""
+        rules = self.sudo().search([("company_id", "=", company.id), ("high_risk_destination", "=", True)])
+        rule = rules.filtered(
+            lambda r: (
+                (not r.carrier_ids or carrier in r.carrier_ids)
+                and (not r.country_ids or partner.country_id in r.country_ids)
+            )
+        )[:1]
+        if not rule:
+            return self.env._("Consider insuring the parcel: no insurance rule covers high-risk destinations yet.")
+        rule = rule.with_env(self.env)
+        insurer = rule.insurer_id.name if rule.insurance_provider == "insurer" else False
+        return self.env._(
+            "Insure the parcel (%(rule)s): with %(insurer)s, premium %(rate)s%% of the goods value, at least "
+            "%(minimum)s.",
+            rule=rule.name,
+            insurer=insurer or self.env._("the carrier (declared value)"),
+            rate=f"{rule.premium_rate:g}",
+            minimum=format_amount(self.env, rule.premium_min, rule.currency_id),
+        )
+
     def _prepare_advice(self, reasons, company, value):
         self.ensure_one()
         currency = company.currency_id

@@ -235,9 +235,11 @@ class LostParcelRiskRegion(models.Model):
             )
         ).sorted(lambda r: (-r.loss_rate, r.id))
 
-    def _advice_lines(self, carrier=None):
-        """What to tell a person shipping to these regions, one line each: the loss rate and the
-        safer carrier. Claims add insurance advice here (override and extend the list)."""
+    def _advice_lines(self, carrier=None, partner=None):
+        """What to tell a person shipping to these regions (to ``partner``): one line each with
+        the loss rate and the safer carrier, then the insurance to buy
+        (``lost.parcel.insurance.rule._high_risk_advice``). Override and extend the list to add
+        advice."""
         lines = []
         for region in self:
             line = self.env._(
@@ -256,6 +258,8 @@ class LostParcelRiskRegion(models.Model):
                     rate=region.suggested_loss_rate,
                 )
             lines.append(line)
+        if self and partner:
+            lines.append(self.env["lost.parcel.insurance.rule"]._high_risk_advice(self[0].company_id, partner, carrier))
         return lines
 
     @api.model
@@ -266,4 +270,5 @@ class LostParcelRiskRegion(models.Model):
         regions = self._regions_for(company, partner, carrier)
         if not regions:
             return False
-        return "\n".join([self.env._("High-risk destination for lost parcels."), *regions._advice_lines(carrier)])
+        lines = regions._advice_lines(carrier, partner)
+        return "\n".join([self.env._("High-risk destination for lost parcels."), *lines])

@@ -37,6 +37,16 @@ class LostParcelCarrierScorecard(models.Model):
     lost = fields.Integer("Parcels Lost", readonly=True)
     returned = fields.Integer("Parcels Returned", readonly=True)
     delayed = fields.Integer("Parcels Delayed", readonly=True)
+    delay_measured = fields.Integer(
+        "Parcels Delivered With a Promise",
+        readonly=True,
+        help="Delivered parcels with a promised date: the delay rate is over them (none: no delay rate).",
+    )
+    transit_measured = fields.Integer(
+        "Parcels Timed",
+        readonly=True,
+        help="Delivered parcels with a delivery date: the transit days are over them (none: no transit figure).",
+    )
     loss_rate = fields.Float("Loss Rate (%)", readonly=True, digits=(16, 2), aggregator=False)
     delay_rate = fields.Float("Delay Rate (%)", readonly=True, digits=(16, 2), aggregator=False)
     transit_mean = fields.Float("Mean Transit Days", readonly=True, digits=(16, 2), aggregator=False)
@@ -52,20 +62,28 @@ class LostParcelCarrierScorecard(models.Model):
         help="Claims to this carrier it rejected in the period; each keeps the carrier's reason.",
     )
 
+    def _scorecard_group_by(self):
+        """The lane statistics' grouping of one row: company and carrier (then the columns of
+        the same name a report built on this one adds, such as the destination country)."""
+        return ("company_id", "carrier_id")
+
     @property
     def _table_query(self):
         days = report_window_days(self.env)
         since = fields.Datetime.now() - timedelta(days=days)
+        group_by = self._scorecard_group_by()
         lanes = (
             self.env["lost.parcel.shipment.report"]
             .sudo()
-            ._lane_statistics_sql(since, ("company_id", "carrier_id"), [("carrier_id", "!=", False)], gaps=False)
+            ._lane_statistics_sql(since, group_by, [("carrier_id", "!=", False)], gaps=False)
         )
+        groups = SQL(", ").join(SQL.identifier("stats", name) for name in group_by)
         return SQL(
             """
-            SELECT ROW_NUMBER() OVER (ORDER BY stats.company_id, stats.carrier_id) AS id,
-                   stats.company_id, company.currency_id, stats.carrier_id, %(days)s AS window_days,
+            SELECT ROW_NUMBER() OVER (ORDER BY %(groups)s) AS id,
+                   %(groups)s, company.currency_id, %(days)s AS window_days,
                    stats.shipped, stats.delivered, stats.lost, stats.returned, stats.delayed,
+                   stats.delay_measured, stats.transit_measured,
                    100.0 * stats.lost / NULLIF(stats.shipped, 0) AS loss_rate,
                    100.0 * stats.delayed / NULLIF(stats.delay_measured, 0) AS delay_rate,
                    stats.transit_mean,
@@ -78,6 +96,7 @@ class LostParcelCarrierScorecard(models.Model):
          LEFT JOIN (%(rejected)s) rejected
                 ON rejected.company_id = stats.company_id AND rejected.carrier_id = stats.carrier_id
             """,
+            groups=groups,
             days=days,
             lanes=lanes,
             rejected=self._rejected_claims_sql(since),
@@ -124,4 +143,39 @@ class LostParcelCarrierScorecard(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("lost_parcel_reship.action_lost_parcel_claim")
         action.update(domain=self._rejected_claims_domain(), context={})
+        return action
+
+    def action_open_lanes(self):
+        """The carrier's figures per destination country, 90th percentile transit included."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "lost_parcel_reship.action_lost_parcel_carrier_lane_report"
+        )
+        action["domain"] = [("carrier_id", "=", self.carrier_id.id), ("company_id", "=", self.company_id.id)]
+        return action
+
+
+class LostParcelCarrierLaneReport(models.Model):
+    """One row per company, carrier and destination country: the scorecard's figures per lane
+    (loss and delay rates, mean, median and 90th percentile transit days, money), from the same
+    lane statistics. Percentiles are no pivot aggregate: the carrier performance pivot gives the
+    mean transit per lane, this report the percentiles."""
+
+    _name = "lost.parcel.carrier.lane.report"
+    _inherit = "lost.parcel.carrier.scorecard"
+    _description = "Carrier Performance per Destination"
+    _auto = False
+    _log_access = False
+    _order = "company_id, carrier_id, shipped desc, country_id"
+
+    country_id = fields.Many2one("res.country", "Destination Country", readonly=True)
+
+    def _scorecard_group_by(self):
+        return (*super()._scorecard_group_by(), "country_id")
+
+    def action_open_parcels(self):
+        """The lane's parcels of the period in the carrier performance analysis."""
+        action = super().action_open_parcels()
+        action["domain"].append(("country_id", "=", self.country_id.id))
+        action["context"] = {"search_default_group_month": 1}
         return action

@@ -8,12 +8,14 @@ from .lost_parcel_carrier_scorecard import report_window_days
 # The product's promise: a parcel is a case within two hours of its first signal.
 PROMISE_HOURS = 2.0
 GROUPINGS = [("carrier", "Per Carrier"), ("user", "Per User"), ("month", "Per Month")]
-# (column prefix, end of the interval) of the handling steps, all measured from the first signal.
+# (column prefix, end of the interval, count of the cases measured) of the handling steps, all
+# measured from the first signal. A step no case reached has no median: its count is 0 and the
+# views hide its figures (a float column would read 0.00).
 STEPS = (
-    ("detect", "c.detected_date"),
-    ("confirm", "c.confirmed_at"),
-    ("reship", "c.reship_date"),
-    ("notify", "c.customer_notified_date"),
+    ("detect", "c.detected_date", "signal_count"),
+    ("confirm", "c.confirmed_at", "confirmed_count"),
+    ("reship", "c.reship_date", "reshipped_count"),
+    ("notify", "c.customer_notified_date", "notified_count"),
 )
 
 
@@ -51,6 +53,11 @@ class LostParcelCaseHandlingReport(models.Model):
     month = fields.Date(readonly=True)
     window_days = fields.Integer("Period (days)", readonly=True, aggregator=False)
     case_count = fields.Integer("Cases", readonly=True)
+    signal_count = fields.Integer(
+        "With a First Signal",
+        readonly=True,
+        help="Cases whose parcel's first signal is known (not opened by hand): the detection figures are over them.",
+    )
     confirmed_count = fields.Integer("Confirmed", readonly=True)
     reshipped_count = fields.Integer("Reshipped", readonly=True)
     notified_count = fields.Integer("Customer Told", readonly=True)
@@ -79,7 +86,7 @@ class LostParcelCaseHandlingReport(models.Model):
                 SQL(end),
                 SQL("c.first_signal_date") if prefix == "detect" else start,
             )
-            for prefix, end in STEPS
+            for prefix, end, _count in STEPS
         }
         percentiles = SQL(",\n").join(
             SQL(
@@ -88,7 +95,7 @@ class LostParcelCaseHandlingReport(models.Model):
                 hours[prefix],
                 SQL.identifier(f"{prefix}_{label}_hours"),
             )
-            for prefix, _end in STEPS
+            for prefix, _end, _count in STEPS
             for fraction, label in ((0.5, "p50"), (0.9, "p90"))
         )
         user = SQL("COALESCE(c.user_id, c.confirmed_by_id)")
@@ -102,6 +109,7 @@ class LostParcelCaseHandlingReport(models.Model):
                    %(carrier)s AS carrier_id, %(user)s AS user_id, %(month)s AS month,
                    %(days)s AS window_days,
                    COUNT(*) AS case_count,
+                   COUNT(c.first_signal_date) AS signal_count,
                    COUNT(c.confirmed_at) AS confirmed_count,
                    COUNT(c.reship_date) AS reshipped_count,
                    COUNT(c.customer_notified_date) AS notified_count,

@@ -282,6 +282,7 @@ class LostParcelShipmentReport(models.Model):
                    SUM(parcels.returned_count) AS returned,
                    SUM(parcels.delayed_count) AS delayed,
                    COUNT(parcels.delay_rate) AS delay_measured,
+                   COUNT(parcels.transit_days) AS transit_measured,
                    SUM(parcels.case_count) AS cases,
                    SUM(parcels.false_alarm_count) AS false_alarms,
                    SUM(parcels.money_lost) AS money_lost,
@@ -335,7 +336,9 @@ class LostParcelShipmentReport(models.Model):
             "shipped", "delivered", "lost", "returned", "delayed": int,
             "loss_rate", "delay_rate": float or None,
             "transit_mean", "transit_p50", "transit_p90", "transit_p95", "gap_p95": float or None,
-            "cases", "false_alarms": int, "money_lost", "money_recovered": float}}
+            "cases", "false_alarms": int, "money_lost", "money_recovered": float,
+            "delay_measured", "transit_measured": int (parcels the delay rate and the transit
+            figures are over)}}
         """
         group_by = tuple(group_by)
         rows = self.env.execute_query_dict(self._lane_statistics_sql(since, group_by, domain, gaps=gaps))
@@ -363,6 +366,8 @@ class LostParcelShipmentReport(models.Model):
                 "false_alarms": int(row["false_alarms"] or 0),
                 "money_lost": row["money_lost"] or 0.0,
                 "money_recovered": row["money_recovered"] or 0.0,
+                "delay_measured": measured,
+                "transit_measured": int(row["transit_measured"] or 0),
             }
         return stats
 

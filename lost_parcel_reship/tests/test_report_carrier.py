@@ -12,8 +12,9 @@ class TestReportCarrier(ReportCommon):
     DHL to the Netherlands: P1 delivered on time (4 days), P2 delivered late (6 days), P3 lost
     (case confirmed and reshipped), P4 returned (case dismissed), P5 in transit. PostNL to the
     Netherlands: P6 delivered on time (2 days), P7 stalled then moving again (false alarm). DHL
-    to Germany: P8, an order in EUR, lost and refunded. Company B ships one DHL parcel to the
-    Netherlands that company A never sees.
+    to Germany: P8, an order in EUR, lost and refunded. Company B, which counts in EUR, ships two
+    DHL parcels to the Netherlands that company A never sees: B1 delivered, B2 lost (a case opened
+    by hand, confirmed, 30 EUR of compensation given).
     """
 
     @classmethod
@@ -80,9 +81,16 @@ class TestReportCarrier(ReportCommon):
         cls.case8._refund("The customer wants the money back")
 
         # Company B: one delivered DHL parcel to the Netherlands, through its own warehouse.
-        cls.company_b = cls.env["res.company"].create({"name": "Other Shop", "currency_id": cls.usd.id})
+        cls.company_b = cls.env["res.company"].create({"name": "Other Shop", "currency_id": cls.eur.id})
         cls.p_b = cls._ship_in_company(cls.company_b, "RPT-DELIVERED-B1", T)
         cls._store_tracking(cls.p_b, "delivered", [(T, "in_transit"), (cls._at(T, 9), "delivered")], eta=cls._at(T, 10))
+        cls.p_b2 = cls._ship_in_company(cls.company_b, "RPT-LOST-B2", T)
+        cls._store_tracking(
+            cls.p_b2, "exception", [(T, "in_transit"), (cls._at(T, 3), "exception")], exception_kind="lost"
+        )
+        cls.case_b2 = cls.env["lost.parcel.case"].create({"picking_id": cls.p_b2.id, "company_id": cls.company_b.id})
+        cls.case_b2._confirm_lost(fields.Date.today(), "DHL-LOSS-B")
+        cls.case_b2.compensation_amount = 30.0
 
     @classmethod
     def _ship_in_company(cls, company, tracking_ref, shipped):
@@ -268,8 +276,8 @@ class TestReportCarrier(ReportCommon):
         self.assertEqual(stats, {self.carrier.id: (1, 5), self.postnl.id: (0, 2)})
         self.assertEqual(
             self.Report._loss_stats(self.carrier, self.nl, self._since(), company=self.company_b),
-            {self.carrier.id: (0, 1)},
-            "company B's own parcel only",
+            {self.carrier.id: (1, 2)},
+            "company B's own parcels only",
         )
 
     # ------------------------------------------------------------------ scorecards
@@ -294,11 +302,68 @@ class TestReportCarrier(ReportCommon):
             set(parcels.picking_id.ids), set((self.p1 | self.p2 | self.p3 | self.p4 | self.p5 | self.p8).ids)
         )
 
+        self.assertEqual((dhl.delay_measured, dhl.transit_measured), (2, 2))
+
         self.env["ir.config_parameter"].set_param("lost_parcel_reship.report_window_days", 20)
         self.assertFalse(
             self.env["lost.parcel.carrier.scorecard"].search(self._my_carriers()),
             "the parcels left 30 days ago: not in a 20-day dashboard",
         )
+
+    def test_p90_transit_per_carrier_and_destination_country(self):
+        manager = new_test_user(self.env, "rpt_lane_boss", groups="lost_parcel_reship.group_lost_parcel_manager")
+        dhl_card = self.env["lost.parcel.carrier.scorecard"].search(
+            [("carrier_id", "=", self.carrier.id), ("company_id", "=", self.company.id)]
+        )
+        action = dhl_card.with_user(manager).action_open_lanes()
+        self.assertEqual(action["res_model"], "lost.parcel.carrier.lane.report")
+        lanes = self.env[action["res_model"]].with_user(manager).search(action["domain"])
+        self.assertEqual(lanes.country_id, self.nl | self.de, "DHL's two destinations, not company B's lane")
+        nl = lanes.filtered(lambda lane: lane.country_id == self.nl)
+        de = lanes.filtered(lambda lane: lane.country_id == self.de)
+        # Delivered to the Netherlands in 4 and 6 days: mean 5, p90 5.8.
+        self.assertEqual((nl.shipped, nl.delivered, nl.lost, nl.transit_measured, nl.delay_measured), (5, 2, 1, 2, 2))
+        self.assertAlmostEqual(nl.loss_rate, 20.0)
+        self.assertAlmostEqual(nl.delay_rate, 50.0)
+        self.assertAlmostEqual(nl.transit_mean, 5.0)
+        self.assertAlmostEqual(nl.transit_p90, 5.8)
+        self.assertAlmostEqual(nl.money_lost, self.case3.total_cost)
+        # Nothing delivered to Germany: no parcel timed, so the views show no transit figure at all.
+        self.assertEqual(
+            (de.shipped, de.lost, de.transit_measured, de.delay_measured, de.money_lost), (1, 1, 0, 0, 62.5)
+        )
+        postnl = self.env["lost.parcel.carrier.lane.report"].search(
+            [("carrier_id", "=", self.postnl.id), ("company_id", "=", self.company.id)]
+        )
+        self.assertEqual((postnl.country_id, postnl.shipped, postnl.false_alarms), (self.nl, 2, 1))
+        self.assertAlmostEqual(postnl.transit_p90, 2.0)
+        # The same figures as the lane statistics the carrier choice and learned thresholds read.
+        stats = self.Report._lane_statistics(self._at(self.now, -90), domain=self._my_carriers())
+        self.assertAlmostEqual(stats[self.carrier.id, self.nl.id]["transit_p90"], nl.transit_p90)
+        parcels = self.Report.search(nl.action_open_parcels()["domain"])
+        self.assertEqual(set(parcels.picking_id.ids), set((self.p1 | self.p2 | self.p3 | self.p4 | self.p5).ids))
+
+    def test_unmeasured_figures_are_hidden_not_zero(self):
+        """A float column reads NULL as 0.00: every view hides a rate or transit figure whose
+        count of measured parcels is zero."""
+        for model, view_types in (
+            ("lost.parcel.carrier.scorecard", ("list", "form")),
+            ("lost.parcel.carrier.lane.report", ("list",)),
+        ):
+            views = self.env[model].get_views([(False, view_type) for view_type in view_types])["views"]
+            for view_type in view_types:
+                arch = views[view_type]["arch"]
+                for name, measured in (
+                    ("delay_rate", "delay_measured"),
+                    ("transit_mean", "transit_measured"),
+                    ("transit_p50", "transit_measured"),
+                    ("transit_p90", "transit_measured"),
+                ):
+                    with self.subTest(model=model, view=view_type, field=name):
+                        self.assertRegex(arch, rf'<field name="{name}"[^>]*invisible="not {measured}"')
+        kanban = self.env["lost.parcel.carrier.scorecard"].get_views([(False, "kanban")])["views"]["kanban"]["arch"]
+        self.assertIn('t-if="record.delay_measured.raw_value"', kanban)
+        self.assertIn('t-if="record.transit_measured.raw_value"', kanban)
 
     # ------------------------------------------------------------------ security
     def test_users_read_reports_of_their_company_only(self):
@@ -316,18 +381,57 @@ class TestReportCarrier(ReportCommon):
         self.assertEqual(report_a.search_count([("carrier_id", "=", self.carrier.id)]), 6)
         self.assertFalse(report_a.search([("picking_id", "=", self.p_b.id)]))
         report_b = self.Report.with_user(user_b)
-        self.assertEqual(report_b.search([]).picking_id, self.p_b, "company B sees its parcel only")
+        self.assertEqual(report_b.search([]).picking_id, self.p_b | self.p_b2, "company B sees its parcels only")
         stats_b = report_b._lane_statistics(self._since(), ("company_id", "carrier_id"))
         self.assertEqual(list(stats_b), [(self.company_b.id, self.carrier.id)])
         cards_b = self.env["lost.parcel.carrier.scorecard"].with_user(user_b).search([])
         self.assertEqual(
-            [(c.company_id, c.carrier_id, c.shipped, c.transit_p90) for c in cards_b],
-            [(self.company_b, self.carrier, 1, 9.0)],
+            [(c.company_id, c.carrier_id, c.shipped, c.lost, c.transit_p90) for c in cards_b],
+            [(self.company_b, self.carrier, 2, 1, 9.0)],
+        )
+        lanes_b = self.env["lost.parcel.carrier.lane.report"].with_user(user_b).search([])
+        self.assertEqual(
+            [(lane.company_id, lane.country_id, lane.shipped) for lane in lanes_b], [(self.company_b, self.nl, 2)]
         )
         with self.assertRaises(AccessError):
             self.env["lost.parcel.case.handling.report"].with_user(user).search([])
         with self.assertRaises(AccessError):
             report_a.search([], limit=1).write({"lost_count": 0})
+
+    # ------------------------------------------------------------------ currencies
+    def test_money_per_company_in_its_currency(self):
+        """Company A counts in USD (its EUR order's refund converted), company B in EUR: every
+        money figure is in its company's currency and never summed across companies."""
+        self.assertEqual((self.company.currency_id, self.company_b.currency_id), (self.usd, self.eur))
+        self.assertEqual(
+            (self.case_b2.state, self.case_b2.total_cost, self.case_b2.currency_id), ("confirmed", 30.0, self.eur)
+        )
+        money_a = self.case3.total_cost + 62.5
+        rows = self.Report.search([("picking_id", "in", (self.p8 | self.p_b2).ids)])
+        self.assertEqual(
+            {(row.company_id, row.currency_id, row.money_lost) for row in rows},
+            {(self.company, self.usd, 62.5), (self.company_b, self.eur, 30.0)},
+        )
+        all_companies = self.Report.with_context(allowed_company_ids=(self.company | self.company_b).ids)
+        groups = all_companies.read_group(
+            [("carrier_id", "=", self.carrier.id)], ["money_lost:sum"], ["company_id", "currency_id"], lazy=False
+        )
+        self.assertEqual(
+            {(g["company_id"][0], g["currency_id"][0]): g["money_lost"] for g in groups},
+            {(self.company.id, self.usd.id): money_a, (self.company_b.id, self.eur.id): 30.0},
+        )
+        stats = self.Report._lane_statistics(
+            self._since(), ("company_id", "carrier_id"), [("carrier_id", "=", self.carrier.id)]
+        )
+        self.assertAlmostEqual(stats[self.company.id, self.carrier.id]["money_lost"], money_a)
+        self.assertEqual(stats[self.company_b.id, self.carrier.id]["money_lost"], 30.0)
+        cards = self.env["lost.parcel.carrier.scorecard"].search([("carrier_id", "=", self.carrier.id)])
+        self.assertEqual(
+            {(card.company_id, card.currency_id, card.currency_id.round(card.money_lost)) for card in cards},
+            {(self.company, self.usd, self.usd.round(money_a)), (self.company_b, self.eur, 30.0)},
+        )
+        lane_b = self.env["lost.parcel.carrier.lane.report"].search([("company_id", "=", self.company_b.id)])
+        self.assertEqual((lane_b.country_id, lane_b.currency_id, lane_b.money_lost), (self.nl, self.eur, 30.0))
 
     # ------------------------------------------------------------------ sales channel
     def test_sales_channel_decided_by_the_order(self):

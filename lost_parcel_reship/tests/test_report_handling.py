@@ -65,23 +65,32 @@ class TestReportHandling(ReportCommon):
         return self.env["lost.parcel.case.handling.report"].with_user(self.manager).search(domain)
 
     def _figures(self, row):
+        """The figures as the views show them: a step no case reached has none (its count of
+        measured cases is 0 and the views hide its median and P90), never 0.00 hours."""
+
+        def step(count, p50, p90):
+            return (p50, p90) if count else None
+
         return {
             "cases": row.case_count,
+            "signals": row.signal_count,
             "confirmed": row.confirmed_count,
             "reshipped": row.reshipped_count,
             "notified": row.notified_count,
-            "within_promise": row.detect_within_promise,
-            "detect": (row.detect_p50_hours, row.detect_p90_hours),
-            "confirm": (row.confirm_p50_hours, row.confirm_p90_hours),
-            "reship": (row.reship_p50_hours, row.reship_p90_hours),
-            "notify": (row.notify_p50_hours, row.notify_p90_hours),
+            "within_promise": row.detect_within_promise if row.signal_count else None,
+            "detect": step(row.signal_count, row.detect_p50_hours, row.detect_p90_hours),
+            "confirm": step(row.confirmed_count, row.confirm_p50_hours, row.confirm_p90_hours),
+            "reship": step(row.reshipped_count, row.reship_p50_hours, row.reship_p90_hours),
+            "notify": step(row.notified_count, row.notify_p50_hours, row.notify_p90_hours),
         }
 
     def assertFigures(self, row, expected):
         self.assertEqual(len(row), 1)
         figures = self._figures(row)
         for key, value in expected.items():
-            if isinstance(value, tuple):
+            if value is None:
+                self.assertIsNone(figures[key], msg=f"{key}: no value, not {figures[key]}")
+            elif isinstance(value, tuple):
                 for got, want in zip(figures[key], value, strict=True):
                     self.assertAlmostEqual(got, want, places=6, msg=key)
             else:
@@ -114,19 +123,46 @@ class TestReportHandling(ReportCommon):
                 "notify": (8.0, 8.0),
             },
         )
-        # PostNL: detection 0.5 h and 2 h (the promise, kept), C confirmed after 4 h, nothing reshipped.
+        # PostNL: detection 0.5 h and 2 h (the promise, kept), C confirmed after 4 h, nothing
+        # reshipped: no reship time at all, rather than 0 hours.
         self.assertFigures(
             self._rows("carrier", carrier_id=self.postnl),
             {
                 "cases": 2,
+                "signals": 2,
                 "confirmed": 1,
                 "reshipped": 0,
+                "notified": 0,
                 "within_promise": 100.0,
                 "detect": (1.25, 1.85),
                 "confirm": (4.0, 4.0),
-                "reship": (0.0, 0.0),
+                "reship": None,
+                "notify": None,
             },
         )
+
+    def test_unmeasured_steps_are_hidden_not_zero(self):
+        """Each step's median and P90 are hidden where no case reached the step."""
+        Report = self.env["lost.parcel.case.handling.report"]
+        views = Report.get_views([(False, "list"), (False, "form")])["views"]
+        for view_type in ("list", "form"):
+            arch = views[view_type]["arch"]
+            for prefix, count in (
+                ("detect", "signal_count"),
+                ("confirm", "confirmed_count"),
+                ("reship", "reshipped_count"),
+                ("notify", "notified_count"),
+            ):
+                for figure in ("p50", "p90"):
+                    with self.subTest(view=view_type, field=f"{prefix}_{figure}_hours"):
+                        self.assertRegex(arch, rf'<field name="{prefix}_{figure}_hours"[^>]*invisible="not {count}"')
+            self.assertRegex(arch, r'<field name="detect_within_promise"[^>]*invisible="not signal_count"')
+        # A case opened by hand has no first signal: it counts as a case, not in the detection figures.
+        ups = self._create_carrier("UPS (test)", self.account)
+        _order, picking = self._sell_and_ship("RPTMANUALH", carrier=ups, shipped=self._at(self.day, -6))
+        self.Case.create({"picking_id": picking.id})
+        manual = self._rows("carrier", carrier_id=ups)
+        self.assertFigures(manual, {"cases": 1, "signals": 0, "within_promise": None, "detect": None})
 
     def test_per_user_and_month(self):
         self.assertFigures(

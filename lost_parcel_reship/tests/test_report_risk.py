@@ -166,6 +166,10 @@ class TestReportRisk(ReportCommon):
         self.assertIn("Netherlands: 12.5% of parcels lost over the last 90 days (4 of 32)", warning)
         self.assertIn("Safer carrier: PostNL (test) (10.0% lost).", warning)
         self.assertLess(warning.index("21.4%"), warning.index("12.5%"), "riskiest first")
+        self.assertTrue(
+            warning.endswith("Consider insuring the parcel: no insurance rule covers high-risk destinations yet."),
+            "no insurance rule yet: the warning still suggests insurance",
+        )
 
         rotterdam = self.env["sale.order"].create(
             {
@@ -188,6 +192,36 @@ class TestReportRisk(ReportCommon):
         self.assertIn("Safer carrier: PostNL (test)", delivery.lost_parcel_risk_warning)
         self._validate(delivery, "RPTINTRANSIT9001")
         self.assertFalse(delivery.lost_parcel_risk_warning, "shipped: nothing left to decide")
+
+    def test_high_risk_warning_suggests_the_insurance_of_the_rules(self):
+        self.Region._compute_risk_regions(self.company)
+        insurer = self.env["res.partner"].create({"name": "ShipSure Insurance", "is_company": True})
+        InsuranceRule = self.env["lost.parcel.insurance.rule"]
+        common = {"company_id": self.company.id, "insurer_id": insurer.id, "premium_rate": 1.5, "premium_min": 4.0}
+        # Rules that do not fit this shipment: another carrier's, another country's, not for high risk.
+        InsuranceRule.create(
+            {**common, "name": "UPS only", "sequence": 1, "high_risk_destination": True, "carrier_ids": self.ups.ids}
+        )
+        InsuranceRule.create(
+            {**common, "name": "Germany", "sequence": 2, "high_risk_destination": True, "country_ids": self.de.ids}
+        )
+        InsuranceRule.create({**common, "name": "Valuable goods", "sequence": 3, "min_goods_value": 500.0})
+        InsuranceRule.create({**common, "name": "Risky destinations", "sequence": 4, "high_risk_destination": True})
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer_nl.id,
+                "carrier_id": self.carrier.id,
+                "order_line": [Command.create({"product_id": self.product.id})],
+            }
+        )
+        expected = (
+            "Insure the parcel (Risky destinations): with ShipSure Insurance, premium 1.5% of the goods value, "
+            "at least $\N{NO-BREAK SPACE}4.00."
+        )
+        self.assertIn("Safer carrier: PostNL (test)", order.lost_parcel_risk_warning)
+        self.assertEqual(order.lost_parcel_risk_warning.splitlines()[-1], expected)
+        order.action_confirm()
+        self.assertEqual(order.picking_ids.lost_parcel_risk_warning.splitlines()[-1], expected, "the delivery too")
 
     def test_salesman_outside_lost_parcels_sees_the_warning(self):
         self.Region._compute_risk_regions(self.company)

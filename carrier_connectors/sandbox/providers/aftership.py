@@ -1,5 +1,5 @@
 """AfterShip Tracking API 2024-04 (header ``as-api-key``), tracking objects shaped like
-``shared/carrier-samples/aftership``.
+public samples (trendhim/aftership-sdk-go @ abd0634, ``trackings_test.go``; copies in ``tests/fixtures/``).
 
 A number is known to the account unless it contains ``UNREG`` (known once created with ``POST``) or is a
 not-found number (``POST`` refuses it: 4012 BAD_COURIER). Like AfterShip, the list only returns trackings

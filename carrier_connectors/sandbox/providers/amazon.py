@@ -1,5 +1,7 @@
 """Amazon SP-API sandbox: Login with Amazon token, Sellers ``marketplaceParticipations``, Orders v0
-``orderItems`` and ``shipmentConfirmation``, in the formats of shared/marketplace-samples/amazon.
+``orderItems`` and ``shipmentConfirmation``, in the formats of public samples
+(amzn/selling-partner-api-models @ 34dc93f,
+``models/orders-api-model/ordersV0.json``; copies in ``tests/fixtures/``).
 
 confirmShipment keeps packages by ``packageReferenceId``: the same id edits its package, a new id
 adds one, as Amazon documents. A ship date that is not ISO 8601 gets the sample's 400

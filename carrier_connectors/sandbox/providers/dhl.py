@@ -1,4 +1,5 @@
-"""DHL Shipment Tracking - Unified API, as in ``shared/carrier-samples/dhl``.
+"""DHL Shipment Tracking - Unified API, as in public samples (karrio's DHL
+Unified tracking schema and tests, karrioapi/karrio).
 
 Delivery dates as the karrio DHL schema (``karrio_dhl_unified_tracking_schema.json``) has them:
 ``estimatedTimeOfDelivery`` and ``estimatedDeliveryTimeFrame`` (``estimatedFrom``/``estimatedThrough``).

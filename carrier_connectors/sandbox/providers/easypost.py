@@ -1,5 +1,6 @@
-"""EasyPost Claims API (``/v2/claims``), claim objects shaped like
-``shared/carrier-samples/easypost/easypost_python_claim_create_response.json``.
+"""EasyPost Claims API (``/v2/claims``), claim objects shaped like the public
+sample ``easypost_python_claim_create_response.json`` (EasyPost/easypost-python @ 8fcf5e4, ``tests/cassettes``;
+a copy in ``tests/fixtures/``).
 
 Claims live in memory on the sandbox state (they survive ``reset()``, like a provider's records:
 tests use fresh claims). The claimed parcel's tracking code picks the scenario:

@@ -1,8 +1,8 @@
 """eBay sandbox: OAuth refresh-token grant, Sell Fulfillment (orders, shipping fulfillments,
 payment dispute summaries) and the GraphQL Order Inquiry API's ``sellerOrderInquiries``.
 
-Formats: the Sell Fulfillment OpenAPI contract and the REST ``errors[]`` envelope of
-shared/marketplace-samples/ebay (no real body of these calls exists, see the samples README);
+Formats: public samples, the Sell Fulfillment OpenAPI contract (trollandtoad/ebay-sell-fulfillment @ 1b43757)
+and the REST ``errors[]`` envelope (hendt/ebay-api @ 05d40a9); no real body of these calls is public;
 the 429 is ebay_api-rb_too_many_requests_429.http (no Retry-After header). createShippingFulfillment
 always adds a package, as eBay's does. The inquiry answers follow the query shape the client
 documents (stores/ebay.py); their texts are the sandbox's own.

@@ -1,4 +1,5 @@
-"""FedEx Track API v1 and OAuth2, as in ``shared/carrier-samples/fedex``.
+"""FedEx Track API v1 and OAuth2, as in public samples (karrioapi/karrio @ deea10f,
+``modules/connectors/fedex/tests/fedex/test_tracking.py``; copies in ``tests/fixtures/``).
 
 Delivery dates as the Track API documents them (vendor OpenAPI ``TrackResult``): the promise in
 ``standardTransitTimeWindow`` ("the standard committed window") and ``dateAndTimes`` COMMITMENT, the

@@ -1,4 +1,5 @@
-"""17TRACK API v2.2 (header ``17token``), shaped like ``shared/carrier-samples/17track`` (TRACKING_UPDATED).
+"""17TRACK API v2.2 (header ``17token``), shaped like a public sample of its
+TRACKING_UPDATED push (agritheory/shipstation_integration @ 12b9530; a copy in ``tests/fixtures/``).
 
 Every number counts as registered except those containing ``UNREG`` (registered by ``/register``) and
 not-found numbers (``/register`` refuses them: carrier cannot be detected). Registrations live on the

@@ -1,5 +1,6 @@
 """Shopify sandbox: GraphQL Admin (shop, order fulfillments, ``fulfillmentTrackingInfoUpdate``)
-and REST ``shopify_payments/disputes.json``, in the formats of shared/marketplace-samples/shopify.
+and REST ``shopify_payments/disputes.json``, in the formats of public samples (shopify.dev reference examples and
+Shopify/shopify-api-ruby @ 4eca719; copies in ``tests/fixtures/``).
 
 GraphQL throttling answers HTTP 200 with a ``THROTTLED`` error, as Shopify's cost-based limit does;
 REST throttling answers 429 with ``Retry-After``. A bad access token gets Shopify's 401

@@ -1,4 +1,5 @@
-"""UPS Track API v1 and OAuth2 (HTTP Basic), as in ``shared/carrier-samples/ups``.
+"""UPS Track API v1 and OAuth2 (HTTP Basic), as in public samples (karrioapi/karrio @ deea10f,
+``modules/connectors/ups/tests/ups/test_tracking.py``; copies in ``tests/fixtures/``).
 
 Delivery dates as the vendor OpenAPI documents them: ``deliveryDate[]`` SDD (scheduled: the promise),
 RDD (rescheduled: a moved estimate), DEL (delivered), dates ``YYYYMMDD`` local to the destination, and

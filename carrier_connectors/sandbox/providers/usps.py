@@ -1,4 +1,5 @@
-"""USPS Tracking API v3 and OAuth2 v3, as in ``shared/carrier-samples/usps``.
+"""USPS Tracking API v3 and OAuth2 v3, as in public samples (karrioapi/karrio @ deea10f,
+``modules/connectors/usps/tests/usps/test_tracking.py``; copies in ``tests/fixtures/``).
 
 Delivery dates as the vendor OpenAPI (``TrackingDetails``) documents them: ``expectedDeliveryTimeStamp``
 (the expected delivery by the service standard: the promise) and ``predictedDeliveryDate`` with

@@ -1,5 +1,6 @@
 """Walmart Marketplace sandbox: ``POST /v3/token``, ``GET /v3/orders``, ``GET /v3/orders/{id}`` and
-``POST /v3/orders/{id}/shipping``, in the formats of shared/marketplace-samples/walmart.
+``POST /v3/orders/{id}/shipping``, in the formats of public samples (the Walmart Marketplace Orders spec 0.6.3
+examples, highsidelabs/walmart-api-php @ 575b611; copies in ``tests/fixtures/``).
 
 Every call needs ``WM_SVC.NAME`` and ``WM_QOS.CORRELATION_ID``; the others ``WM_SEC.ACCESS_TOKEN``.
 A shipped line takes a new number only with ``currentTrackingInfo.trackingNumber`` naming the

@@ -19,6 +19,8 @@ const LABELS = {
         reporting: "Reporting",
         carrierScorecards: "Carrier Scorecards",
         lossRate: "Loss rate",
+        carrierPerformance: "Carrier Performance",
+        lossRateMeasure: "Loss Rate (%)",
         configuration: "Configuration",
         settings: "Settings",
         settingsBlock: "Lost Parcels",
@@ -40,6 +42,8 @@ const LABELS = {
         reporting: "报表",
         carrierScorecards: "承运商评分卡",
         lossRate: "丢失率",
+        carrierPerformance: "承运商表现",
+        lossRateMeasure: "丢失率（%）",
         configuration: "配置",
         settings: "设置",
         settingsBlock: "丢失包裹",
@@ -166,7 +170,8 @@ function warehouseSteps(L) {
     ];
 }
 
-// The manager looks at the queue's kanban, the carrier scorecards and the settings.
+// The manager looks at the queue's kanban, the carrier scorecards, the carrier performance
+// report (pivot and graph) and the settings.
 function managerSteps(L) {
     return [
         ...openApp(L),
@@ -215,6 +220,35 @@ function managerSteps(L) {
         },
         {
             trigger: `.o_kanban_view .o_kanban_record:contains('DHL Express (test)'):contains('${L.lossRate}')`,
+        },
+        {
+            content: "Open the reporting menu again",
+            trigger: `.o_menu_sections [data-menu-xmlid='lost_parcel_reship.menu_lost_parcel_reporting']:contains('${L.reporting}')`,
+            run: "click",
+        },
+        {
+            content: "Open the carrier performance report",
+            trigger: `.dropdown-menu [data-menu-xmlid='lost_parcel_reship.menu_lost_parcel_shipment_report']:contains('${L.carrierPerformance}')`,
+            run: "click",
+        },
+        {
+            content: "The pivot is titled, with the loss rate per carrier and destination",
+            trigger: `.o_control_panel .o_breadcrumb:contains('${L.carrierPerformance}')`,
+        },
+        {
+            trigger: `.o_pivot thead:contains('${L.lossRateMeasure}')`,
+        },
+        {
+            trigger: ".o_pivot tbody th:contains('DHL Express (test)')",
+        },
+        {
+            content: "Switch to the graph",
+            trigger: ".o_control_panel .o_switch_view.o_graph",
+            run: "click",
+        },
+        {
+            content: "The graph draws the carriers' loss rates",
+            trigger: ".o_graph_renderer canvas",
         },
         {
             content: "Open the configuration menu",
