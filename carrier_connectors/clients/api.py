@@ -73,6 +73,18 @@ class RateLimiter:
                 bucket = cls._buckets[key] = cls(rate_per_second)
             return bucket
 
+    @classmethod
+    def calls_within(cls, key, rate_per_second, seconds):
+        """How many calls the account of ``key`` may still make in the next ``seconds``: the tokens
+        its bucket holds now (a full bucket when it has made none) plus what refills meanwhile."""
+        with cls._buckets_lock:
+            bucket = cls._buckets.get(key)
+        if bucket is None or bucket.rate != rate_per_second:
+            bucket = cls(rate_per_second)
+        with bucket.lock:
+            tokens = min(bucket.capacity, bucket.tokens + (time.monotonic() - bucket.updated) * bucket.rate)
+        return tokens + rate_per_second * max(0.0, seconds)
+
     def acquire(self, sleep=time.sleep):
         while True:
             with self.lock:

@@ -1,6 +1,7 @@
 import itertools
 import logging
 import threading
+import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -8,9 +9,10 @@ from datetime import timedelta
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, config
 
 from ..clients import CarrierError, TrackingResult, get_client_class
+from ..clients import status as st
 from ..clients.base import ERROR_CONFIG, ERROR_KINDS, ERROR_MALFORMED, ERROR_NOT_FOUND, normalize_tracking_number
 from ..clients.status import EXCEPTION_KINDS, FINAL_STATUSES, STATUS_SELECTION
 
@@ -21,6 +23,13 @@ DEFAULT_BATCH_SIZE = 200
 MAX_POLL_THREADS = 32
 # How soon to look again after each kind of error, in hours.
 ERROR_RETRY_HOURS = {"rate_limited": 0.5, "carrier_down": 0.5, "malformed": 1, "not_found": 12}
+# A carrier's Retry-After up to this many seconds is waited for in the client thread; a longer one
+# requeues the parcels of that call for the time asked, and the thread goes on with other work.
+MAX_RETRY_WAIT = 5.0
+# Statuses that need someone soon: asked about three times as often.
+URGENT_STATUSES = (st.EXCEPTION, st.FAILED_ATTEMPT, st.RETURNING, st.NOT_FOUND)
+# A parcel with no new event for this long is nearing the stalled thresholds: asked twice as often.
+QUIET_DAYS = 3
 
 
 class StockPicking(models.Model):
@@ -53,6 +62,13 @@ class StockPicking(models.Model):
     tracking_delivered_date = fields.Datetime("Delivered On", readonly=True, copy=False)
     tracking_last_check = fields.Datetime("Last Tracking Check", readonly=True, copy=False)
     tracking_next_check = fields.Datetime("Next Tracking Check", readonly=True, copy=False, index=True)
+    tracking_priority = fields.Integer(
+        readonly=True,
+        copy=False,
+        default=0,
+        help="Parcels due for a check are asked about in this order, highest first (exceptions, quiet "
+        "parcels, open lost-parcel cases), so a carrier's limited calls go where they matter.",
+    )
     tracking_error = fields.Char(readonly=True, copy=False)
     tracking_error_kind = fields.Selection(ERROR_KINDS, readonly=True, copy=False)
     # Inventory users only, as core does for its stock-only relations (mrp's production_ids): a
@@ -118,11 +134,68 @@ class StockPicking(models.Model):
             ("tracking_next_check", "<=", now or fields.Datetime.now()),
         ]
 
-    def _claim_for_tracking(self, limit):
-        """Lock up to ``limit`` due pickings, skipping those another server is polling."""
-        query = self._search(self._tracking_due_domain(), limit=limit, order="tracking_next_check, id")
-        rows = self.env.execute_query(SQL("%s FOR UPDATE SKIP LOCKED", query.select(SQL.identifier(self._table, "id"))))
-        return self.browse(row[0] for row in rows)
+    def _claim_for_tracking(self, limit, capacity=None, seconds=None, lease=None):
+        """Claim up to ``limit`` due pickings, most urgent first, skipping those another server
+        holds, and lease them: their next check moves ``lease`` ahead, so that no other poller
+        takes them once this transaction commits (and releases the row locks before any HTTP
+        call), and a poller that dies gives them back when the lease ends.
+
+        ``capacity`` ({account id: numbers}, filled and spent here across a run's batches) caps
+        what each account gets to what its rate limit allows in ``seconds``; an account that has
+        none left is not claimed from any more in this run.
+        """
+        capacity = {} if capacity is None else capacity
+        Account = self.env["carrier.tracking.account"]
+        while True:
+            spent = [account_id for account_id, left in capacity.items() if left <= 0]
+            domain = self._tracking_due_domain() + ([("tracking_account_id", "not in", spent)] if spent else [])
+            query = self._search(domain, limit=limit, order="tracking_priority desc, tracking_next_check, id")
+            table = SQL.identifier(self._table)
+            rows = self.env.execute_query(
+                SQL(
+                    "%s FOR UPDATE OF %s SKIP LOCKED",
+                    query.select(SQL.identifier(self._table, "id"), SQL.identifier(self._table, "tracking_account_id")),
+                    table,
+                )
+            )
+            if not rows:
+                return self.browse()
+            kept = []
+            for picking_id, account_id in rows:
+                if account_id not in capacity:
+                    capacity[account_id] = (
+                        Account.browse(account_id)._tracking_capacity(seconds) if seconds is not None else limit
+                    )
+                if capacity[account_id] > 0:
+                    capacity[account_id] -= 1
+                    kept.append(picking_id)
+            if kept:
+                break
+        if lease:
+            self.env.execute_query(
+                SQL(
+                    "UPDATE %s SET tracking_next_check = %s WHERE id IN %s",
+                    table,
+                    fields.Datetime.now() + lease,
+                    tuple(kept),
+                )
+            )
+            self.invalidate_model(["tracking_next_check"])
+        return self.browse(kept)
+
+    @api.model
+    def _tracking_time_budget(self):
+        """Seconds one run of the polling cron may spend: the parameter
+        ``carrier_connectors.poll_time_budget``, else half of the cron workers' time limit, so
+        that a run commits and returns before the server kills it (Odoo calls it again at once
+        while parcels remain)."""
+        param = self.env["ir.config_parameter"].sudo().get_param("carrier_connectors.poll_time_budget")
+        if param:
+            return max(1.0, float(param))
+        limit = config.get("limit_time_real_cron") or -1
+        if limit <= 0:
+            limit = config.get("limit_time_real") or 0
+        return max(10.0, limit / 2) if limit > 0 else 300.0
 
     # ------------------------------------------------------------------ actions
     def action_update_tracking(self):
@@ -152,36 +225,62 @@ class StockPicking(models.Model):
 
     # ------------------------------------------------------------------ polling
     @api.model
-    def _cron_update_tracking(self, batch_size=None, max_batches=None):
-        """Poll every due parcel, one committed batch at a time."""
+    def _cron_update_tracking(self, batch_size=None, max_batches=None, time_budget=None):
+        """Poll due parcels, most urgent first, one committed batch at a time, for at most
+        ``time_budget`` seconds (``_tracking_time_budget``); what is left stays due for the next
+        run, which Odoo starts at once while parcels remain (``ir.cron._notify_progress``).
+
+        Each account gets the share of the run its rate limit allows (``_tracking_capacity``), so
+        a slow carrier (USPS: 60 calls an hour) never holds a batch past the budget. Claimed
+        parcels are leased and the lease committed before any HTTP call: no row lock is held
+        while a carrier answers, and another server never polls the same parcel.
+        """
         param = self.env["ir.config_parameter"].sudo().get_param("carrier_connectors.poll_batch_size")
         batch_size = batch_size or int(param or DEFAULT_BATCH_SIZE)
-        cron = self.env["ir.cron"]
+        budget = time_budget or self._tracking_time_budget()
+        deadline = time.monotonic() + budget
+        lease = timedelta(seconds=2 * budget + 60)
+        capacity = {}
         done = 0
         while max_batches is None or max_batches > 0:
-            batch = self._claim_for_tracking(batch_size)
+            seconds = deadline - time.monotonic()
+            if seconds <= 0:
+                break
+            batch = self._claim_for_tracking(batch_size, capacity=capacity, seconds=seconds, lease=lease)
             if not batch:
                 break
-            batch._update_tracking()
-            done += len(batch)
+            self._commit_tracking_progress()
+            results = batch._update_tracking(deadline=deadline)
+            done += len(results)
             if max_batches is not None:
                 max_batches -= 1
-            remaining = self.search_count(self._tracking_due_domain())
-            cron._notify_progress(done=done, remaining=remaining)
-            if not getattr(threading.current_thread(), "testing", False):
-                # Commit per batch on purpose (DESIGN.md, Scale): a crash loses at most one batch.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+            self._commit_tracking_progress()
+        self.env["ir.cron"]._notify_progress(done=done, remaining=self.search_count(self._tracking_due_domain()))
         return done
 
-    def _update_tracking(self):
+    def _commit_tracking_progress(self):
+        """Commit the poll's work so far (the lease of a batch, then its results); a crash loses at
+        most the batch under way, whose parcels come back when their lease ends. Not in tests: a
+        test transaction is rolled back whole."""
+        if not getattr(threading.current_thread(), "testing", False):
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _update_tracking(self, deadline=None):
         """Ask the carriers about these pickings (HTTP in threads, no ORM there), then
-        store what they said in this transaction."""
-        results = self._fetch_tracking(self.grouped("tracking_account_id"))
+        store what they said in this transaction. Pickings not asked before ``deadline``
+        (a ``time.monotonic()`` value) are left due, untouched, for the next run.
+
+        :return: {picking id: TrackingResult} of the pickings asked
+        """
+        results = self._fetch_tracking(self.grouped("tracking_account_id"), deadline=deadline)
         self._apply_tracking_results(results)
+        unasked = self.filtered(lambda p: p.id not in results and p.tracking_account_id)
+        if unasked:
+            unasked.write({"tracking_next_check": fields.Datetime.now()})
         return results
 
     @api.model
-    def _fetch_tracking(self, pickings_by_account):
+    def _fetch_tracking(self, pickings_by_account, deadline=None):
         """{picking id: TrackingResult} for {account: pickings}; per-parcel errors come back as
         failed results. Every account's calls share one thread pool, so one carrier's
         Retry-After waits overlap the other carriers' work; each account keeps to its own
@@ -190,7 +289,11 @@ class StockPicking(models.Model):
         Numbers are sent and matched in their normalized form (``normalize_tracking_number``, as
         webhooks match them). A blank number is never sent: its picking gets a configuration
         error. Any exception while asking one chunk becomes the error of that chunk's parcels;
-        the other chunks are stored all the same."""
+        the other chunks are stored all the same.
+
+        A chunk not started before ``deadline`` is not asked (no result for its pickings). A
+        Retry-After longer than ``MAX_RETRY_WAIT`` is not slept through: the chunk fails at once
+        as rate limited, with the wait, and its parcels are asked again after it."""
         results, tasks, slots, limits = {}, [], {}, {}
         for account, pickings in pickings_by_account.items():
             if not account:
@@ -211,7 +314,7 @@ class StockPicking(models.Model):
             if not numbers:
                 continue
             try:
-                options = account._get_client_options()
+                options = {**account._get_client_options(), "max_retry_wait": MAX_RETRY_WAIT}
                 client_cls = get_client_class(account.provider)
                 client_cls(**options)  # fails early on missing credentials
             except CarrierError as exc:
@@ -229,6 +332,8 @@ class StockPicking(models.Model):
             account_id, client_cls, options, numbers, chunk = task
             try:
                 with slots[account_id]:
+                    if deadline is not None and time.monotonic() >= deadline:
+                        return {}  # out of time: these parcels stay due for the next run
                     answer = client_cls(**options).track(chunk)
                 return {pid: answer[number] for number in chunk for pid in numbers[number]}
             except Exception as exc:  # one bad chunk never stops the batch
@@ -387,22 +492,28 @@ class StockPicking(models.Model):
         self.ensure_one()
         interval = timedelta(hours=self.tracking_account_id.poll_interval_hours or 6)
         if not result.ok:
+            retry = timedelta(hours=ERROR_RETRY_HOURS.get(result.error_kind, interval.total_seconds() / 3600))
+            if result.retry_after:
+                # The carrier said when to come back: requeued for exactly that, not for the default.
+                retry = timedelta(seconds=max(1.0, result.retry_after))
             vals = {
                 "tracking_error": result.error,
                 "tracking_error_kind": result.error_kind,
                 "tracking_last_check": now,
-                "tracking_next_check": now
-                + timedelta(hours=ERROR_RETRY_HOURS.get(result.error_kind, interval.total_seconds() / 3600)),
+                "tracking_next_check": now + retry,
             }
             if result.error_kind == ERROR_NOT_FOUND:
                 vals["tracking_status"] = "not_found"
             return vals
         last_event = result.events[-1].occurred_at if result.events else False
+        newest = max(filter(None, [last_event, self.tracking_last_event_date]), default=False)
+        factor, priority = self._tracking_poll_plan(result, newest, now)
         return {
+            "tracking_priority": priority,
             "tracking_status": result.status,
             "tracking_raw_status": result.raw_status,
             "tracking_exception_kind": result.exception_kind or False,
-            "tracking_last_event_date": max(filter(None, [last_event, self.tracking_last_event_date]), default=False),
+            "tracking_last_event_date": newest,
             "tracking_eta": result.eta or self.tracking_eta,
             "tracking_eta_source": (result.eta_source or False) if result.eta else self.tracking_eta_source,
             # The first promise stays: a carrier moving its date later must not hide the missed one.
@@ -416,8 +527,39 @@ class StockPicking(models.Model):
             "tracking_error": False,
             "tracking_error_kind": False,
             "tracking_last_check": now,
-            "tracking_next_check": False if result.status in FINAL_STATUSES else now + interval,
+            "tracking_next_check": False if result.status in FINAL_STATUSES else now + interval * factor,
         }
+
+    def _tracking_poll_plan(self, result, last_event, now):
+        """How often to ask about this parcel again and how urgent it is, from what the carrier
+        just said: the carriers' limited calls go where a check can change something.
+
+        :return: (factor of the account's poll interval, priority: higher is asked first)
+
+        - a parcel in trouble (exception, failed attempt, on its way back, unknown number): every
+          third of the interval, first in line;
+        - a parcel quiet for ``QUIET_DAYS`` days, nearing the stalled thresholds: every half;
+        - a parcel moving normally (a scan within a day, its first promise not passed) with its
+          estimated delivery more than two days ahead: every second interval (the carrier has
+          nothing new to say until it nears);
+        - otherwise the interval. Extended by lost_parcel_reship (open cases first).
+        """
+        self.ensure_one()
+        if result.status in URGENT_STATUSES:
+            return 1 / 3, 30
+        if last_event and now - last_event >= timedelta(days=QUIET_DAYS):
+            return 1 / 2, 20
+        eta = result.eta or self.tracking_eta
+        if (
+            result.status in (st.IN_TRANSIT, st.INFO_RECEIVED, st.PENDING)
+            and eta
+            and eta - now > timedelta(days=2)
+            and last_event
+            and now - last_event < timedelta(days=1)
+            and not ((result.promised_at or self.tracking_promised_date or now) < now)
+        ):
+            return 2, 0
+        return 1, 10
 
     def _hook_tracking_status_changed(self):
         """Called with the pickings whose normalized status just changed. Extended by
