@@ -9,11 +9,18 @@ from datetime import timedelta
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.tools import SQL, config
+from odoo.tools import SQL, config, create_index
 
 from ..clients import CarrierError, TrackingResult, get_client_class
 from ..clients import status as st
-from ..clients.base import ERROR_CONFIG, ERROR_KINDS, ERROR_MALFORMED, ERROR_NOT_FOUND, normalize_tracking_number
+from ..clients.base import (
+    ERROR_CONFIG,
+    ERROR_KINDS,
+    ERROR_MALFORMED,
+    ERROR_NOT_FOUND,
+    OutOfTime,
+    normalize_tracking_number,
+)
 from ..clients.status import EXCEPTION_KINDS, FINAL_STATUSES, STATUS_SELECTION
 
 _logger = logging.getLogger(__name__)
@@ -134,54 +141,73 @@ class StockPicking(models.Model):
             ("tracking_next_check", "<=", now or fields.Datetime.now()),
         ]
 
-    def _claim_for_tracking(self, limit, capacity=None, seconds=None, lease=None):
-        """Claim up to ``limit`` due pickings, most urgent first, skipping those another server
-        holds, and lease them: their next check moves ``lease`` ahead, so that no other poller
-        takes them once this transaction commits (and releases the row locks before any HTTP
-        call), and a poller that dies gives them back when the lease ends.
+    def init(self):
+        super().init()
+        # The poll claims each account's due parcels, most urgent first: an index in that order.
+        create_index(
+            self.env.cr,
+            "stock_picking_tracking_claim_index",
+            self._table,
+            ["tracking_account_id", "tracking_priority DESC NULLS LAST", "tracking_next_check", "id"],
+            where="carrier_tracking_ref IS NOT NULL AND state = 'done'",
+        )
 
-        ``capacity`` ({account id: numbers}, filled and spent here across a run's batches) caps
-        what each account gets to what its rate limit allows in ``seconds``; an account that has
-        none left is not claimed from any more in this run.
+    def _claim_for_tracking(self, limit, capacity=None, seconds=None, lease=None, batch_seconds=None):
+        """Claim up to ``limit`` due pickings, each account's most urgent first, skipping those
+        another server holds, and lease them: their next check moves ``lease`` ahead, so that no
+        other poller takes them once this transaction commits (which releases the row locks
+        before any HTTP call), and a poller that dies gives them back when the lease ends.
+
+        :param dict capacity: {account id: numbers it may still be asked about in this run},
+            filled from ``seconds`` (what its rate limit allows in the time left) and spent here
+            across a run's batches; an account with none left is not claimed from.
+        :param float batch_seconds: what a batch takes: each account's share of the batch is what
+            its rate limit allows in that time, so a slow carrier never holds the batch up; the
+            batch is then shared out so that small shares are served whole and the large ones
+            split the rest.
         """
         capacity = {} if capacity is None else capacity
-        Account = self.env["carrier.tracking.account"]
-        while True:
-            spent = [account_id for account_id, left in capacity.items() if left <= 0]
-            domain = self._tracking_due_domain() + ([("tracking_account_id", "not in", spent)] if spent else [])
-            query = self._search(domain, limit=limit, order="tracking_priority desc, tracking_next_check, id")
-            table = SQL.identifier(self._table)
-            rows = self.env.execute_query(
-                SQL(
-                    "%s FOR UPDATE OF %s SKIP LOCKED",
-                    query.select(SQL.identifier(self._table, "id"), SQL.identifier(self._table, "tracking_account_id")),
-                    table,
-                )
-            )
-            if not rows:
-                return self.browse()
-            kept = []
-            for picking_id, account_id in rows:
-                if account_id not in capacity:
-                    capacity[account_id] = (
-                        Account.browse(account_id)._tracking_capacity(seconds) if seconds is not None else limit
-                    )
-                if capacity[account_id] > 0:
-                    capacity[account_id] -= 1
-                    kept.append(picking_id)
-            if kept:
+        due = self._read_group(self._tracking_due_domain(), ["tracking_account_id"], ["__count"])
+        shares = []
+        for account, count in due:
+            if not account:
+                continue
+            share = count
+            if seconds is not None:
+                if account.id not in capacity:
+                    capacity[account.id] = account._tracking_capacity(seconds)
+                share = min(share, capacity[account.id])
+            if batch_seconds is not None:
+                share = min(share, account._tracking_capacity(batch_seconds))
+            if share > 0:
+                shares.append((share, account.id))
+        shares.sort()
+        claimed = []
+        left = limit
+        for position, (share, account_id) in enumerate(shares):
+            if left <= 0:
                 break
-        if lease:
+            take = min(share, -(-left // (len(shares) - position)))
+            domain = [*self._tracking_due_domain(), ("tracking_account_id", "=", account_id)]
+            query = self._search(domain, limit=take, order="tracking_priority desc nulls last, tracking_next_check, id")
+            rows = self.env.execute_query(
+                SQL("%s FOR UPDATE SKIP LOCKED", query.select(SQL.identifier(self._table, "id")))
+            )
+            claimed += [row[0] for row in rows]
+            left -= len(rows)
+            if seconds is not None:
+                capacity[account_id] -= len(rows)
+        if claimed and lease:
             self.env.execute_query(
                 SQL(
                     "UPDATE %s SET tracking_next_check = %s WHERE id IN %s",
-                    table,
+                    SQL.identifier(self._table),
                     fields.Datetime.now() + lease,
-                    tuple(kept),
+                    tuple(claimed),
                 )
             )
             self.invalidate_model(["tracking_next_check"])
-        return self.browse(kept)
+        return self.browse(claimed)
 
     @api.model
     def _tracking_time_budget(self):
@@ -230,33 +256,76 @@ class StockPicking(models.Model):
         ``time_budget`` seconds (``_tracking_time_budget``); what is left stays due for the next
         run, which Odoo starts at once while parcels remain (``ir.cron._notify_progress``).
 
-        Each account gets the share of the run its rate limit allows (``_tracking_capacity``), so
-        a slow carrier (USPS: 60 calls an hour) never holds a batch past the budget. Claimed
-        parcels are leased and the lease committed before any HTTP call: no row lock is held
-        while a carrier answers, and another server never polls the same parcel.
+        - Each account gets the share of the run its rate limit allows (``_tracking_capacity``),
+          and of each batch what it allows in the time a batch takes: a slow carrier (USPS: 60
+          calls an hour) never holds a batch, or the run, past the budget.
+        - Claimed parcels are leased and the lease committed before any HTTP call: no row lock is
+          held while a carrier answers, and no other server polls the same parcel.
+        - The carriers are asked about the next batch (in threads, no ORM) while this thread
+          stores the answers of the previous one: the carriers' limits, not the database, set
+          the pace.
         """
         param = self.env["ir.config_parameter"].sudo().get_param("carrier_connectors.poll_batch_size")
         batch_size = batch_size or int(param or DEFAULT_BATCH_SIZE)
         budget = time_budget or self._tracking_time_budget()
         deadline = time.monotonic() + budget
         lease = timedelta(seconds=2 * budget + 60)
-        capacity = {}
-        done = 0
-        while max_batches is None or max_batches > 0:
-            seconds = deadline - time.monotonic()
-            if seconds <= 0:
-                break
-            batch = self._claim_for_tracking(batch_size, capacity=capacity, seconds=seconds, lease=lease)
-            if not batch:
-                break
-            self._commit_tracking_progress()
-            results = batch._update_tracking(deadline=deadline)
-            done += len(results)
-            if max_batches is not None:
-                max_batches -= 1
-            self._commit_tracking_progress()
+        capacity, done, pending, batch_seconds = {}, 0, None, 2.0
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracking-batch") as runner:
+            while True:
+                started = time.monotonic()
+                batch, asked = self.browse(), None
+                if (max_batches is None or max_batches > 0) and started < deadline:
+                    batch = self._claim_tracking_batch(batch_size, capacity, deadline, lease, batch_seconds)
+                if batch:
+                    self._commit_tracking_progress()
+                    calls = batch._prepare_tracking_calls(batch.grouped("tracking_account_id"), deadline)
+                    asked = runner.submit(self._run_tracking_calls, calls)
+                    max_batches = None if max_batches is None else max_batches - 1
+                if pending:
+                    done += len(pending[0]._store_polled_batch(pending[1].result()))
+                    self._commit_tracking_progress()
+                pending = (batch, asked) if batch else None
+                if not batch:
+                    if max_batches == 0 or not self._tracking_calls_left(capacity, deadline):
+                        break
+                    time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))  # a slow carrier's next call
+                batch_seconds = min(max(time.monotonic() - started, 1.0), 10.0)
         self.env["ir.cron"]._notify_progress(done=done, remaining=self.search_count(self._tracking_due_domain()))
         return done
+
+    @api.model
+    def _claim_tracking_batch(self, batch_size, capacity, deadline, lease, batch_seconds):
+        """``_claim_for_tracking`` at the start of a transaction (the work before it is committed),
+        tried again in a new transaction when another poller's lease, committed after this one's
+        snapshot, makes PostgreSQL refuse to lock a row (a serialization failure)."""
+        for attempt in range(5):
+            spent = dict(capacity)
+            try:
+                return self._claim_for_tracking(
+                    batch_size,
+                    capacity=capacity,
+                    seconds=deadline - time.monotonic(),
+                    lease=lease,
+                    batch_seconds=batch_seconds,
+                )
+            except psycopg2.errors.SerializationFailure:
+                if getattr(threading.current_thread(), "testing", False) or attempt == 4:
+                    raise
+                capacity.clear()
+                capacity.update(spent)
+                self.env.cr.rollback()  # nothing of ours is lost: the work before is committed
+                self.env.invalidate_all()
+        return self.browse()
+
+    @api.model
+    def _tracking_calls_left(self, capacity, deadline):
+        """Whether an account with parcels due may still be asked about some of them before
+        ``deadline``: its rate limit holds it back for now, not for the rest of the run."""
+        if time.monotonic() + 1.0 >= deadline:
+            return False
+        due = self._read_group(self._tracking_due_domain(), ["tracking_account_id"])
+        return any(capacity.get(account.id, 1) > 0 for (account,) in due if account)
 
     def _commit_tracking_progress(self):
         """Commit the poll's work so far (the lease of a batch, then its results); a crash loses at
@@ -272,7 +341,11 @@ class StockPicking(models.Model):
 
         :return: {picking id: TrackingResult} of the pickings asked
         """
-        results = self._fetch_tracking(self.grouped("tracking_account_id"), deadline=deadline)
+        return self._store_polled_batch(self._fetch_tracking(self.grouped("tracking_account_id"), deadline=deadline))
+
+    def _store_polled_batch(self, results):
+        """Store the answers about these pickings; those without one (not asked in time) are
+        given back: due again now."""
         self._apply_tracking_results(results)
         unasked = self.filtered(lambda p: p.id not in results and p.tracking_account_id)
         if unasked:
@@ -281,8 +354,14 @@ class StockPicking(models.Model):
 
     @api.model
     def _fetch_tracking(self, pickings_by_account, deadline=None):
-        """{picking id: TrackingResult} for {account: pickings}; per-parcel errors come back as
-        failed results. Every account's calls share one thread pool, so one carrier's
+        """{picking id: TrackingResult} for {account: pickings} (see ``_prepare_tracking_calls``)."""
+        return self._run_tracking_calls(self._prepare_tracking_calls(pickings_by_account, deadline))
+
+    @api.model
+    def _prepare_tracking_calls(self, pickings_by_account, deadline=None):
+        """The carrier calls that answer for {account: pickings} (ORM work, in this thread), for
+        ``_run_tracking_calls``; per-parcel errors come back as failed results. Every account's
+        calls share one thread pool, so one carrier's
         Retry-After waits overlap the other carriers' work; each account keeps to its own
         number of parallel requests (and its rate limit, in the client).
 
@@ -294,7 +373,7 @@ class StockPicking(models.Model):
         A chunk not started before ``deadline`` is not asked (no result for its pickings). A
         Retry-After longer than ``MAX_RETRY_WAIT`` is not slept through: the chunk fails at once
         as rate limited, with the wait, and its parcels are asked again after it."""
-        results, tasks, slots, limits = {}, [], {}, {}
+        results, tasks, limits = {}, [], {}
         for account, pickings in pickings_by_account.items():
             if not account:
                 continue
@@ -314,28 +393,42 @@ class StockPicking(models.Model):
             if not numbers:
                 continue
             try:
-                options = {**account._get_client_options(), "max_retry_wait": MAX_RETRY_WAIT}
+                options = {**account._get_client_options(), "max_retry_wait": MAX_RETRY_WAIT, "deadline": deadline}
                 client_cls = get_client_class(account.provider)
                 client_cls(**options)  # fails early on missing credentials
             except CarrierError as exc:
                 results.update({pid: TrackingResult.failure(n, exc) for n, ids in numbers.items() for pid in ids})
                 continue
             limits[account.id] = max(1, account.concurrency)
-            slots[account.id] = threading.Semaphore(limits[account.id])
             size = client_cls.batch_size
             refs = list(numbers)
             tasks.append(
                 [(account.id, client_cls, options, numbers, refs[i : i + size]) for i in range(0, len(refs), size)]
             )
 
+        # Round-robin over the accounts, so free threads take another carrier's work instead of
+        # queueing behind the same account's concurrency limit.
+        tasks = [task for batch in itertools.zip_longest(*tasks) for task in batch if task]
+        return {"results": results, "tasks": tasks, "limits": limits}
+
+    @staticmethod
+    def _run_tracking_calls(calls):
+        """Make the calls ``_prepare_tracking_calls`` planned, in threads (no ORM here: it may run
+        beside the thread that stores the previous batch). {picking id: TrackingResult}; a chunk
+        not asked in time (``OutOfTime``) has none."""
+        results, tasks, limits = dict(calls["results"]), calls["tasks"], calls["limits"]
+        slots = {account_id: threading.Semaphore(limit) for account_id, limit in limits.items()}
+
         def fetch(task):  # runs in a worker thread: no ORM here
             account_id, client_cls, options, numbers, chunk = task
             try:
                 with slots[account_id]:
-                    if deadline is not None and time.monotonic() >= deadline:
+                    if options.get("deadline") is not None and time.monotonic() >= options["deadline"]:
                         return {}  # out of time: these parcels stay due for the next run
                     answer = client_cls(**options).track(chunk)
                 return {pid: answer[number] for number in chunk for pid in numbers[number]}
+            except OutOfTime:
+                return {}  # the rate limit allows this call only after the deadline: next run
             except Exception as exc:  # one bad chunk never stops the batch
                 return chunk_failure(client_cls, options, numbers, chunk, exc)
 
@@ -362,9 +455,6 @@ class StockPicking(models.Model):
             )
             return {pid: TrackingResult.failure(number, error) for number in chunk for pid in numbers[number]}
 
-        # Round-robin over the accounts, so free threads take another carrier's work instead of
-        # queueing behind the same account's concurrency limit.
-        tasks = [task for batch in itertools.zip_longest(*tasks) for task in batch if task]
         if tasks:
             workers = min(MAX_POLL_THREADS, sum(limits.values()), len(tasks))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tracking") as pool:
