@@ -275,8 +275,8 @@ def phase_detection(env, args):
         "",
         (
             ", tracking_status, tracking_last_event_date, tracking_last_check",
-            ", 'in_transit', now() at time zone 'UTC' - CASE WHEN s.i % 100 = 0 THEN interval '30 days'"
-            " ELSE interval '1 hour' * (1 + s.i % 47) END, now() at time zone 'UTC'",
+            ", 'in_transit', now() at time zone 'UTC' - CASE WHEN s.i %% 100 = 0 THEN interval '30 days'"
+            " ELSE interval '1 hour' * (1 + s.i %% 47) END, now() at time zone 'UTC'",
         ),
     )
     env.cr.execute(
