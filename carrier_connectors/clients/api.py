@@ -52,6 +52,11 @@ class BodyError(ApiError):
     ``ApiClient._with_body_retries`` like an HTTP 429/5xx."""
 
 
+class OutOfTime(Exception):
+    """Raised instead of waiting for the rate limit past the caller's deadline: the call was not
+    made, and the numbers it was for are to be asked in a later run."""
+
+
 class RateLimiter:
     """Token bucket shared by every client of one account, thread-safe."""
 
@@ -73,7 +78,21 @@ class RateLimiter:
                 bucket = cls._buckets[key] = cls(rate_per_second)
             return bucket
 
-    def acquire(self, sleep=time.sleep):
+    @classmethod
+    def calls_within(cls, key, rate_per_second, seconds):
+        """How many calls the account of ``key`` may still make in the next ``seconds``: the tokens
+        its bucket holds now (a full bucket when it has made none) plus what refills meanwhile."""
+        with cls._buckets_lock:
+            bucket = cls._buckets.get(key)
+        if bucket is None or bucket.rate != rate_per_second:
+            bucket = cls(rate_per_second)
+        with bucket.lock:
+            tokens = min(bucket.capacity, bucket.tokens + (time.monotonic() - bucket.updated) * bucket.rate)
+        return tokens + rate_per_second * max(0.0, seconds)
+
+    def acquire(self, sleep=time.sleep, deadline=None):
+        """Take one call's token, waiting for it; raise ``OutOfTime`` rather than wait past
+        ``deadline`` (a ``time.monotonic()`` value)."""
         while True:
             with self.lock:
                 now = time.monotonic()
@@ -83,6 +102,8 @@ class RateLimiter:
                     self.tokens -= 1
                     return
                 wait = (1 - self.tokens) / self.rate
+            if deadline is not None and now + wait > deadline:
+                raise OutOfTime(f"the next call is allowed in {wait:.1f} s, after the deadline")
             sleep(wait)
 
 
@@ -145,6 +166,7 @@ class ApiClient:
         timeout=None,
         max_attempts=None,
         max_retry_wait=None,
+        deadline=None,
     ):
         self.base_url = (base_url or self.default_base_url or "").rstrip("/")
         self.credentials = dict(credentials or {})
@@ -157,6 +179,9 @@ class ApiClient:
         # A caller with other work to do (the polling cron) sets this: a Retry-After longer than
         # it is not slept through but raised at once, with the wait, so the caller requeues.
         self.max_retry_wait = max_retry_wait
+        # A caller with a time budget (the polling cron) sets this ``time.monotonic()`` value: a
+        # call the rate limit allows only after it is not made (``OutOfTime``).
+        self.deadline = deadline
         key = account_key or (self.provider, self.base_url, self.credentials.get(self._identity_field(), ""))
         self.limiter = RateLimiter.for_key(key, rate_limit or self.default_rate_limit)
         missing = [name for name in self.credential_fields if not self.credentials.get(name)]
@@ -231,7 +256,7 @@ class ApiClient:
         attempt = 0
         while True:
             attempt += 1
-            self.limiter.acquire(self.sleep)
+            self.limiter.acquire(self.sleep, deadline=self.deadline)
             retry_after = None
             try:
                 response = self.session.request(method, url, stream=True, **kwargs)

@@ -33,6 +33,7 @@ from .api import (
     ApiClient,
     ApiError,
     BodyError,
+    OutOfTime,
     RateLimiter,
     TokenCache,
     find_message,
@@ -50,6 +51,7 @@ __all__ = [
     "BaseClient",
     "BodyError",
     "CarrierError",
+    "OutOfTime",
     "RateLimiter",
     "TokenCache",
     "TrackingEvent",
@@ -235,6 +237,8 @@ class BaseClient(ApiClient):
                     for number in self._asked_as(result.tracking_number, chunk):
                         answer = replace(result, tracking_number=number) if number != result.tracking_number else result
                         results[number] = answer.finalize() if answer.ok else answer
+            except OutOfTime:
+                raise  # not asked at all: the caller keeps these numbers for later
             except CarrierError as exc:
                 for number in chunk:
                     results.setdefault(number, TrackingResult.failure(number, exc))

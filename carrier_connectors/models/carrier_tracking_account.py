@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..clients import CarrierError, get_client_class, get_webhook_handlers, provider_selection
+from ..clients.api import RateLimiter
 from ..clients.base import normalize_tracking_number
 
 SECRET_FIELDS = ("api_key", "client_id", "client_secret", "partner_id", "checkword", "app_key", "app_secret")
@@ -87,8 +88,25 @@ class CarrierTrackingAccount(models.Model):
             "base_url": account.base_url,
             "credentials": {name: account[name] for name in SECRET_FIELDS if account[name]},
             "rate_limit": account.rate_limit or None,
-            "account_key": ("carrier.tracking.account", self.env.cr.dbname, account.id),
+            "account_key": self._rate_limit_key(),
         }
+
+    def _rate_limit_key(self):
+        """The key of this account's rate limit bucket (shared by every client of the account in
+        this server process)."""
+        self.ensure_one()
+        return ("carrier.tracking.account", self.env.cr.dbname, self.id)
+
+    def _tracking_capacity(self, seconds):
+        """How many tracking numbers this account may be asked about in the next ``seconds``
+        within its rate limit (calls the limit allows, times the numbers one call takes), with a
+        tenth of the time kept for the answers. A poll never claims more of its parcels than that.
+        """
+        self.ensure_one()
+        client_cls = get_client_class(self.provider)
+        rate = self.rate_limit or client_cls.default_rate_limit
+        calls = RateLimiter.calls_within(self._rate_limit_key(), rate, 0.9 * seconds)
+        return int(calls) * client_cls.batch_size
 
     def _get_client(self, **options):
         self.ensure_one()

@@ -1,6 +1,7 @@
 import itertools
 import logging
 import threading
+import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -8,10 +9,18 @@ from datetime import timedelta
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, config, create_index
 
 from ..clients import CarrierError, TrackingResult, get_client_class
-from ..clients.base import ERROR_CONFIG, ERROR_KINDS, ERROR_MALFORMED, ERROR_NOT_FOUND, normalize_tracking_number
+from ..clients import status as st
+from ..clients.base import (
+    ERROR_CONFIG,
+    ERROR_KINDS,
+    ERROR_MALFORMED,
+    ERROR_NOT_FOUND,
+    OutOfTime,
+    normalize_tracking_number,
+)
 from ..clients.status import EXCEPTION_KINDS, FINAL_STATUSES, STATUS_SELECTION
 
 _logger = logging.getLogger(__name__)
@@ -21,6 +30,13 @@ DEFAULT_BATCH_SIZE = 200
 MAX_POLL_THREADS = 32
 # How soon to look again after each kind of error, in hours.
 ERROR_RETRY_HOURS = {"rate_limited": 0.5, "carrier_down": 0.5, "malformed": 1, "not_found": 12}
+# A carrier's Retry-After up to this many seconds is waited for in the client thread; a longer one
+# requeues the parcels of that call for the time asked, and the thread goes on with other work.
+MAX_RETRY_WAIT = 5.0
+# Statuses that need someone soon: asked about three times as often.
+URGENT_STATUSES = (st.EXCEPTION, st.FAILED_ATTEMPT, st.RETURNING, st.NOT_FOUND)
+# A parcel with no new event for this long is nearing the stalled thresholds: asked twice as often.
+QUIET_DAYS = 3
 
 
 class StockPicking(models.Model):
@@ -53,6 +69,13 @@ class StockPicking(models.Model):
     tracking_delivered_date = fields.Datetime("Delivered On", readonly=True, copy=False)
     tracking_last_check = fields.Datetime("Last Tracking Check", readonly=True, copy=False)
     tracking_next_check = fields.Datetime("Next Tracking Check", readonly=True, copy=False, index=True)
+    tracking_priority = fields.Integer(
+        readonly=True,
+        copy=False,
+        default=0,
+        help="Parcels due for a check are asked about in this order, highest first (exceptions, quiet "
+        "parcels, open lost-parcel cases), so a carrier's limited calls go where they matter.",
+    )
     tracking_error = fields.Char(readonly=True, copy=False)
     tracking_error_kind = fields.Selection(ERROR_KINDS, readonly=True, copy=False)
     # Inventory users only, as core does for its stock-only relations (mrp's production_ids): a
@@ -118,11 +141,87 @@ class StockPicking(models.Model):
             ("tracking_next_check", "<=", now or fields.Datetime.now()),
         ]
 
-    def _claim_for_tracking(self, limit):
-        """Lock up to ``limit`` due pickings, skipping those another server is polling."""
-        query = self._search(self._tracking_due_domain(), limit=limit, order="tracking_next_check, id")
-        rows = self.env.execute_query(SQL("%s FOR UPDATE SKIP LOCKED", query.select(SQL.identifier(self._table, "id"))))
-        return self.browse(row[0] for row in rows)
+    def init(self):
+        super().init()
+        # The poll claims each account's due parcels, most urgent first: an index in that order.
+        create_index(
+            self.env.cr,
+            "stock_picking_tracking_claim_index",
+            self._table,
+            ["tracking_account_id", "tracking_priority DESC NULLS LAST", "tracking_next_check", "id"],
+            where="carrier_tracking_ref IS NOT NULL AND state = 'done'",
+        )
+
+    def _claim_for_tracking(self, limit, capacity=None, seconds=None, lease=None, batch_seconds=None):
+        """Claim up to ``limit`` due pickings, each account's most urgent first, skipping those
+        another server holds, and lease them: their next check moves ``lease`` ahead, so that no
+        other poller takes them once this transaction commits (which releases the row locks
+        before any HTTP call), and a poller that dies gives them back when the lease ends.
+
+        :param dict capacity: {account id: numbers it may still be asked about in this run},
+            filled from ``seconds`` (what its rate limit allows in the time left) and spent here
+            across a run's batches; an account with none left is not claimed from.
+        :param float batch_seconds: what a batch takes: each account's share of the batch is what
+            its rate limit allows in that time, so a slow carrier never holds the batch up; the
+            batch is then shared out so that small shares are served whole and the large ones
+            split the rest.
+        """
+        capacity = {} if capacity is None else capacity
+        due = self._read_group(self._tracking_due_domain(), ["tracking_account_id"], ["__count"])
+        shares = []
+        for account, count in due:
+            if not account:
+                continue
+            share = count
+            if seconds is not None:
+                if account.id not in capacity:
+                    capacity[account.id] = account._tracking_capacity(seconds)
+                share = min(share, capacity[account.id])
+            if batch_seconds is not None:
+                share = min(share, account._tracking_capacity(batch_seconds))
+            if share > 0:
+                shares.append((share, account.id))
+        shares.sort()
+        claimed = []
+        left = limit
+        for position, (share, account_id) in enumerate(shares):
+            if left <= 0:
+                break
+            take = min(share, -(-left // (len(shares) - position)))
+            domain = [*self._tracking_due_domain(), ("tracking_account_id", "=", account_id)]
+            query = self._search(domain, limit=take, order="tracking_priority desc nulls last, tracking_next_check, id")
+            rows = self.env.execute_query(
+                SQL("%s FOR UPDATE SKIP LOCKED", query.select(SQL.identifier(self._table, "id")))
+            )
+            claimed += [row[0] for row in rows]
+            left -= len(rows)
+            if seconds is not None:
+                capacity[account_id] -= len(rows)
+        if claimed and lease:
+            self.env.execute_query(
+                SQL(
+                    "UPDATE %s SET tracking_next_check = %s WHERE id IN %s",
+                    SQL.identifier(self._table),
+                    fields.Datetime.now() + lease,
+                    tuple(claimed),
+                )
+            )
+            self.invalidate_model(["tracking_next_check"])
+        return self.browse(claimed)
+
+    @api.model
+    def _tracking_time_budget(self):
+        """Seconds one run of the polling cron may spend: the parameter
+        ``carrier_connectors.poll_time_budget``, else half of the cron workers' time limit, so
+        that a run commits and returns before the server kills it (Odoo calls it again at once
+        while parcels remain)."""
+        param = self.env["ir.config_parameter"].sudo().get_param("carrier_connectors.poll_time_budget")
+        if param:
+            return max(1.0, float(param))
+        limit = config.get("limit_time_real_cron") or -1
+        if limit <= 0:
+            limit = config.get("limit_time_real") or 0
+        return max(10.0, limit / 2) if limit > 0 else 300.0
 
     # ------------------------------------------------------------------ actions
     def action_update_tracking(self):
@@ -152,46 +251,129 @@ class StockPicking(models.Model):
 
     # ------------------------------------------------------------------ polling
     @api.model
-    def _cron_update_tracking(self, batch_size=None, max_batches=None):
-        """Poll every due parcel, one committed batch at a time."""
+    def _cron_update_tracking(self, batch_size=None, max_batches=None, time_budget=None):
+        """Poll due parcels, most urgent first, one committed batch at a time, for at most
+        ``time_budget`` seconds (``_tracking_time_budget``); what is left stays due for the next
+        run, which Odoo starts at once while parcels remain (``ir.cron._notify_progress``).
+
+        - Each account gets the share of the run its rate limit allows (``_tracking_capacity``),
+          and of each batch what it allows in the time a batch takes: a slow carrier (USPS: 60
+          calls an hour) never holds a batch, or the run, past the budget.
+        - Claimed parcels are leased and the lease committed before any HTTP call: no row lock is
+          held while a carrier answers, and no other server polls the same parcel.
+        - The carriers are asked about the next batch (in threads, no ORM) while this thread
+          stores the answers of the previous one: the carriers' limits, not the database, set
+          the pace.
+        """
         param = self.env["ir.config_parameter"].sudo().get_param("carrier_connectors.poll_batch_size")
         batch_size = batch_size or int(param or DEFAULT_BATCH_SIZE)
-        cron = self.env["ir.cron"]
-        done = 0
-        while max_batches is None or max_batches > 0:
-            batch = self._claim_for_tracking(batch_size)
-            if not batch:
-                break
-            batch._update_tracking()
-            done += len(batch)
-            if max_batches is not None:
-                max_batches -= 1
-            remaining = self.search_count(self._tracking_due_domain())
-            cron._notify_progress(done=done, remaining=remaining)
-            if not getattr(threading.current_thread(), "testing", False):
-                # Commit per batch on purpose (README, Decisions): a crash loses at most one batch.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+        budget = time_budget or self._tracking_time_budget()
+        deadline = time.monotonic() + budget
+        lease = timedelta(seconds=2 * budget + 60)
+        capacity, done, pending, batch_seconds = {}, 0, None, 2.0
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracking-batch") as runner:
+            while True:
+                started = time.monotonic()
+                batch, asked = self.browse(), None
+                if (max_batches is None or max_batches > 0) and started < deadline:
+                    batch = self._claim_tracking_batch(batch_size, capacity, deadline, lease, batch_seconds)
+                if batch:
+                    self._commit_tracking_progress()
+                    calls = batch._prepare_tracking_calls(batch.grouped("tracking_account_id"), deadline)
+                    asked = runner.submit(self._run_tracking_calls, calls)
+                    max_batches = None if max_batches is None else max_batches - 1
+                if pending:
+                    done += len(pending[0]._store_polled_batch(pending[1].result()))
+                    self._commit_tracking_progress()
+                pending = (batch, asked) if batch else None
+                if not batch:
+                    if max_batches == 0 or not self._tracking_calls_left(capacity, deadline):
+                        break
+                    time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))  # a slow carrier's next call
+                batch_seconds = min(max(time.monotonic() - started, 1.0), 10.0)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=self.search_count(self._tracking_due_domain()))
         return done
 
-    def _update_tracking(self):
+    @api.model
+    def _claim_tracking_batch(self, batch_size, capacity, deadline, lease, batch_seconds):
+        """``_claim_for_tracking`` at the start of a transaction (the work before it is committed),
+        tried again in a new transaction when another poller's lease, committed after this one's
+        snapshot, makes PostgreSQL refuse to lock a row (a serialization failure)."""
+        for attempt in range(5):
+            spent = dict(capacity)
+            try:
+                return self._claim_for_tracking(
+                    batch_size,
+                    capacity=capacity,
+                    seconds=deadline - time.monotonic(),
+                    lease=lease,
+                    batch_seconds=batch_seconds,
+                )
+            except psycopg2.errors.SerializationFailure:
+                if getattr(threading.current_thread(), "testing", False) or attempt == 4:
+                    raise
+                capacity.clear()
+                capacity.update(spent)
+                self.env.cr.rollback()  # nothing of ours is lost: the work before is committed
+                self.env.invalidate_all()
+        return self.browse()
+
+    @api.model
+    def _tracking_calls_left(self, capacity, deadline):
+        """Whether an account with parcels due may still be asked about some of them before
+        ``deadline``: its rate limit holds it back for now, not for the rest of the run."""
+        if time.monotonic() + 1.0 >= deadline:
+            return False
+        due = self._read_group(self._tracking_due_domain(), ["tracking_account_id"])
+        return any(capacity.get(account.id, 1) > 0 for (account,) in due if account)
+
+    def _commit_tracking_progress(self):
+        """Commit the poll's work so far (the lease of a batch, then its results; README,
+        Decisions): a crash loses at most the batch under way, whose parcels come back when their
+        lease ends. Not in tests: a test transaction is rolled back whole."""
+        if not getattr(threading.current_thread(), "testing", False):
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _update_tracking(self, deadline=None):
         """Ask the carriers about these pickings (HTTP in threads, no ORM there), then
-        store what they said in this transaction."""
-        results = self._fetch_tracking(self.grouped("tracking_account_id"))
+        store what they said in this transaction. Pickings not asked before ``deadline``
+        (a ``time.monotonic()`` value) are left due, untouched, for the next run.
+
+        :return: {picking id: TrackingResult} of the pickings asked
+        """
+        return self._store_polled_batch(self._fetch_tracking(self.grouped("tracking_account_id"), deadline=deadline))
+
+    def _store_polled_batch(self, results):
+        """Store the answers about these pickings; those without one (not asked in time) are
+        given back: due again now."""
         self._apply_tracking_results(results)
+        unasked = self.filtered(lambda p: p.id not in results and p.tracking_account_id)
+        if unasked:
+            unasked.write({"tracking_next_check": fields.Datetime.now()})
         return results
 
     @api.model
-    def _fetch_tracking(self, pickings_by_account):
-        """{picking id: TrackingResult} for {account: pickings}; per-parcel errors come back as
-        failed results. Every account's calls share one thread pool, so one carrier's
+    def _fetch_tracking(self, pickings_by_account, deadline=None):
+        """{picking id: TrackingResult} for {account: pickings} (see ``_prepare_tracking_calls``)."""
+        return self._run_tracking_calls(self._prepare_tracking_calls(pickings_by_account, deadline))
+
+    @api.model
+    def _prepare_tracking_calls(self, pickings_by_account, deadline=None):
+        """The carrier calls that answer for {account: pickings} (ORM work, in this thread), for
+        ``_run_tracking_calls``; per-parcel errors come back as failed results. Every account's
+        calls share one thread pool, so one carrier's
         Retry-After waits overlap the other carriers' work; each account keeps to its own
         number of parallel requests (and its rate limit, in the client).
 
         Numbers are sent and matched in their normalized form (``normalize_tracking_number``, as
         webhooks match them). A blank number is never sent: its picking gets a configuration
         error. Any exception while asking one chunk becomes the error of that chunk's parcels;
-        the other chunks are stored all the same."""
-        results, tasks, slots, limits = {}, [], {}, {}
+        the other chunks are stored all the same.
+
+        A chunk not started before ``deadline`` is not asked (no result for its pickings). A
+        Retry-After longer than ``MAX_RETRY_WAIT`` is not slept through: the chunk fails at once
+        as rate limited, with the wait, and its parcels are asked again after it."""
+        results, tasks, limits = {}, [], {}
         for account, pickings in pickings_by_account.items():
             if not account:
                 continue
@@ -211,26 +393,42 @@ class StockPicking(models.Model):
             if not numbers:
                 continue
             try:
-                options = account._get_client_options()
+                options = {**account._get_client_options(), "max_retry_wait": MAX_RETRY_WAIT, "deadline": deadline}
                 client_cls = get_client_class(account.provider)
                 client_cls(**options)  # fails early on missing credentials
             except CarrierError as exc:
                 results.update({pid: TrackingResult.failure(n, exc) for n, ids in numbers.items() for pid in ids})
                 continue
             limits[account.id] = max(1, account.concurrency)
-            slots[account.id] = threading.Semaphore(limits[account.id])
             size = client_cls.batch_size
             refs = list(numbers)
             tasks.append(
                 [(account.id, client_cls, options, numbers, refs[i : i + size]) for i in range(0, len(refs), size)]
             )
 
+        # Round-robin over the accounts, so free threads take another carrier's work instead of
+        # queueing behind the same account's concurrency limit.
+        tasks = [task for batch in itertools.zip_longest(*tasks) for task in batch if task]
+        return {"results": results, "tasks": tasks, "limits": limits}
+
+    @staticmethod
+    def _run_tracking_calls(calls):
+        """Make the calls ``_prepare_tracking_calls`` planned, in threads (no ORM here: it may run
+        beside the thread that stores the previous batch). {picking id: TrackingResult}; a chunk
+        not asked in time (``OutOfTime``) has none."""
+        results, tasks, limits = dict(calls["results"]), calls["tasks"], calls["limits"]
+        slots = {account_id: threading.Semaphore(limit) for account_id, limit in limits.items()}
+
         def fetch(task):  # runs in a worker thread: no ORM here
             account_id, client_cls, options, numbers, chunk = task
             try:
                 with slots[account_id]:
+                    if options.get("deadline") is not None and time.monotonic() >= options["deadline"]:
+                        return {}  # out of time: these parcels stay due for the next run
                     answer = client_cls(**options).track(chunk)
                 return {pid: answer[number] for number in chunk for pid in numbers[number]}
+            except OutOfTime:
+                return {}  # the rate limit allows this call only after the deadline: next run
             except Exception as exc:  # one bad chunk never stops the batch
                 return chunk_failure(client_cls, options, numbers, chunk, exc)
 
@@ -257,9 +455,6 @@ class StockPicking(models.Model):
             )
             return {pid: TrackingResult.failure(number, error) for number in chunk for pid in numbers[number]}
 
-        # Round-robin over the accounts, so free threads take another carrier's work instead of
-        # queueing behind the same account's concurrency limit.
-        tasks = [task for batch in itertools.zip_longest(*tasks) for task in batch if task]
         if tasks:
             workers = min(MAX_POLL_THREADS, sum(limits.values()), len(tasks))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tracking") as pool:
@@ -387,22 +582,28 @@ class StockPicking(models.Model):
         self.ensure_one()
         interval = timedelta(hours=self.tracking_account_id.poll_interval_hours or 6)
         if not result.ok:
+            retry = timedelta(hours=ERROR_RETRY_HOURS.get(result.error_kind, interval.total_seconds() / 3600))
+            if result.retry_after:
+                # The carrier said when to come back: requeued for exactly that, not for the default.
+                retry = timedelta(seconds=max(1.0, result.retry_after))
             vals = {
                 "tracking_error": result.error,
                 "tracking_error_kind": result.error_kind,
                 "tracking_last_check": now,
-                "tracking_next_check": now
-                + timedelta(hours=ERROR_RETRY_HOURS.get(result.error_kind, interval.total_seconds() / 3600)),
+                "tracking_next_check": now + retry,
             }
             if result.error_kind == ERROR_NOT_FOUND:
                 vals["tracking_status"] = "not_found"
             return vals
         last_event = result.events[-1].occurred_at if result.events else False
+        newest = max(filter(None, [last_event, self.tracking_last_event_date]), default=False)
+        factor, priority = self._tracking_poll_plan(result, newest, now)
         return {
+            "tracking_priority": priority,
             "tracking_status": result.status,
             "tracking_raw_status": result.raw_status,
             "tracking_exception_kind": result.exception_kind or False,
-            "tracking_last_event_date": max(filter(None, [last_event, self.tracking_last_event_date]), default=False),
+            "tracking_last_event_date": newest,
             "tracking_eta": result.eta or self.tracking_eta,
             "tracking_eta_source": (result.eta_source or False) if result.eta else self.tracking_eta_source,
             # The first promise stays: a carrier moving its date later must not hide the missed one.
@@ -416,8 +617,39 @@ class StockPicking(models.Model):
             "tracking_error": False,
             "tracking_error_kind": False,
             "tracking_last_check": now,
-            "tracking_next_check": False if result.status in FINAL_STATUSES else now + interval,
+            "tracking_next_check": False if result.status in FINAL_STATUSES else now + interval * factor,
         }
+
+    def _tracking_poll_plan(self, result, last_event, now):
+        """How often to ask about this parcel again and how urgent it is, from what the carrier
+        just said: the carriers' limited calls go where a check can change something.
+
+        :return: (factor of the account's poll interval, priority: higher is asked first)
+
+        - a parcel in trouble (exception, failed attempt, on its way back, unknown number): every
+          third of the interval, first in line;
+        - a parcel quiet for ``QUIET_DAYS`` days, nearing the stalled thresholds: every half;
+        - a parcel moving normally (a scan within a day, its first promise not passed) with its
+          estimated delivery more than two days ahead: every second interval (the carrier has
+          nothing new to say until it nears);
+        - otherwise the interval. Extended by lost_parcel_reship (open cases first).
+        """
+        self.ensure_one()
+        if result.status in URGENT_STATUSES:
+            return 1 / 3, 30
+        if last_event and now - last_event >= timedelta(days=QUIET_DAYS):
+            return 1 / 2, 20
+        eta = result.eta or self.tracking_eta
+        if (
+            result.status in (st.IN_TRANSIT, st.INFO_RECEIVED, st.PENDING)
+            and eta
+            and eta - now > timedelta(days=2)
+            and last_event
+            and now - last_event < timedelta(days=1)
+            and not ((result.promised_at or self.tracking_promised_date or now) < now)
+        ):
+            return 2, 0
+        return 1, 10
 
     def _hook_tracking_status_changed(self):
         """Called with the pickings whose normalized status just changed. Extended by

@@ -35,6 +35,9 @@ class SandboxState:
         self.timeout_delay = timeout_delay
         # Seconds every carrier answer takes, as over a real network (benchmarks).
         self.latency = latency
+        # Seconds every 429 asks the client to wait (Retry-After), whatever the provider's own
+        # value; None keeps each provider's (benchmarks and tests of long waits set it).
+        self.retry_after = None
         self.issued_tokens = set()
         self.requests = Counter()
         # When each number's timeline was first asked for: its events stay put afterwards, as a
@@ -148,7 +151,9 @@ def _admin(request, state):
     if request.path == "/_sandbox/config" and request.method == "POST":
         config = request.json() or {}
         state.fail_rate = float(config.get("fail_rate", state.fail_rate))
-        return Response(200, {"fail_rate": state.fail_rate})
+        if "retry_after" in config:
+            state.retry_after = None if config["retry_after"] is None else float(config["retry_after"])
+        return Response(200, {"fail_rate": state.fail_rate, "retry_after": state.retry_after})
     if request.path == "/_sandbox/stats":
         return Response(200, {"requests": dict(state.requests)})
     # Anything else under /_sandbox/ may be a provider's own test control (``/_sandbox/<provider>/...``).
@@ -189,6 +194,8 @@ class Handler(BaseHTTPRequestHandler):
                         _logger.exception("sandbox handler failed")
                         response = Response(500, {"error": f"sandbox bug: {exc}"})
                     break
+        if response.status == 429 and state.retry_after is not None:
+            response.headers["Retry-After"] = str(int(state.retry_after))
         body = response.encode()
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)

@@ -250,6 +250,14 @@ class StockPicking(models.Model):
             self.env.ref("lost_parcel_reship.ir_cron_detect_changed_parcels").sudo()._trigger()
         return res
 
+    def _tracking_poll_plan(self, result, last_event, now):
+        """A parcel with an open lost-parcel case is asked about first and three times as often:
+        its answer decides a customer's replacement or a false alarm."""
+        factor, priority = super()._tracking_poll_plan(result, last_event, now)
+        if self.sudo().lost_parcel_case_ids.filtered("is_open"):
+            return min(factor, 1 / 3), max(priority, 40)
+        return factor, priority
+
     def _follow_reship_to_customer(self):
         """The last step of a multi-step reship is created when the previous one is done: from
         then on the case shows the transfer that reaches the customer."""

@@ -1,0 +1,132 @@
+"""The polling cron under the carriers' real limits: a time budget per run, each account's share
+sized from its rate limit, long Retry-After waits requeued instead of slept through, and the
+calls spent on the parcels where a check matters."""
+
+import time
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+
+from .common import TrackingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPollBudget(TrackingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Only this test's parcels are due: the demo's accounts are switched off.
+        cls.env["carrier.tracking.account"].search([("id", "!=", cls.account.id)]).active = False
+        cls.fast_account = cls._create_account("aftership", "AfterShip fast", api_key="sandbox-key")
+        cls.fast_carrier = cls._create_carrier("Royal Mail (test)", cls.fast_account)
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.state.retry_after = None
+        self.addCleanup(setattr, self.sandbox.state, "retry_after", None)
+
+    def _due(self, pickings):
+        return pickings.filtered_domain(self.env["stock.picking"]._tracking_due_domain())
+
+    def test_a_slow_account_gets_the_share_of_the_run_its_rate_limit_allows(self):
+        # DHL at one call every two seconds, one number a call: a 4-second run can ask about 2 of
+        # its 5 parcels (a full bucket of one call, plus one more within 90 % of the budget); the
+        # fast account's parcels in the same batches are all asked.
+        self.account.rate_limit = 0.5
+        slow = self._ship_pickings_in_batch([f"JD0INTRANSIT95{i:02d}" for i in range(5)], self.carrier)
+        fast = self._ship_pickings_in_batch([f"RM0INTRANSIT95{i:02d}" for i in range(5)], self.fast_carrier)
+
+        start = time.monotonic()
+        self.env["stock.picking"]._cron_update_tracking(time_budget=4)
+        elapsed = time.monotonic() - start
+
+        self.assertEqual(len(slow.filtered("tracking_last_check")), 2)
+        self.assertEqual(len(self._due(slow)), 3, "the others stay due for the next run, untouched")
+        self.assertFalse(slow.filtered(lambda p: not p.tracking_last_check and p.tracking_error))
+        self.assertEqual(fast.mapped("tracking_status"), ["in_transit"] * 5)
+        self.assertLess(elapsed, 4 + 3, "the run ends near its budget, not when the slow carrier is done")
+
+    def test_an_account_out_of_budget_is_not_asked_after_the_deadline(self):
+        # A 1-second budget: the slow account's capacity is its full bucket (one call); nothing
+        # waits for the next token past the deadline.
+        self.account.rate_limit = 0.2
+        slow = self._ship_pickings_in_batch([f"JD0INTRANSIT96{i:02d}" for i in range(3)], self.carrier)
+
+        done = self.env["stock.picking"]._cron_update_tracking(time_budget=1)
+
+        self.assertEqual(done, 1)
+        self.assertEqual(len(self._due(slow)), 2)
+
+    def test_a_long_retry_after_requeues_the_parcels_for_that_time(self):
+        self.sandbox.state.retry_after = 120
+        limited = self._ship_pickings_in_batch(["JD0RATELIMIT9701"], self.carrier)
+        moving = self._ship_pickings_in_batch(["JD0INTRANSIT9701"], self.carrier)
+
+        with self._recorded_client_sleeps() as waits:
+            before = fields.Datetime.now()
+            self.env["stock.picking"]._cron_update_tracking(time_budget=30)
+
+        self.assertNotIn(120.0, waits, "a 2-minute Retry-After is not slept through in a thread")
+        self.assertEqual(limited.tracking_error_kind, "rate_limited")
+        waited = (limited.tracking_next_check - before).total_seconds()
+        self.assertAlmostEqual(waited, 120, delta=5, msg="asked again when the carrier said")
+        self.assertEqual(moving.tracking_status, "in_transit", "the account's other parcels went on")
+
+    def test_a_short_retry_after_is_waited_for_and_the_parcel_answered(self):
+        self.sandbox.state.retry_after = 2
+        picking = self._ship_pickings_in_batch(["JD0FLAKY4299801"], self.carrier)
+
+        with self._recorded_client_sleeps() as waits:
+            self.env["stock.picking"]._cron_update_tracking(time_budget=30)
+
+        self.assertIn(2.0, waits)
+        self.assertEqual(picking.tracking_status, "in_transit")
+
+    def test_parcels_in_trouble_are_asked_first_and_more_often(self):
+        pickings = self._ship_pickings_in_batch(
+            ["RM0LATE9901", "RM0STALLED9901", "RM0FAILED9901", "RM0INFO9901"], self.fast_carrier
+        )
+        late, stalled, failed, info = pickings
+        now = fields.Datetime.now()
+        self.env["stock.picking"]._cron_update_tracking(time_budget=30)
+
+        def hours_to_next_check(picking):
+            return round((picking.tracking_next_check - now).total_seconds() / 3600)
+
+        # The account polls every 6 hours: trouble every 2, quiet for days every 3, a parcel moving
+        # with its delivery days ahead every 12 (INFO: expected in 6 days, last scan 5 hours ago),
+        # but not one whose first promise passed (LATE: estimate moved 3 days ahead, still moving).
+        self.assertEqual(hours_to_next_check(failed), 2)
+        self.assertEqual(hours_to_next_check(stalled), 3)
+        self.assertEqual(hours_to_next_check(info), 12)
+        self.assertEqual(hours_to_next_check(late), 6)
+        self.assertGreater(failed.tracking_priority, stalled.tracking_priority)
+        self.assertGreater(stalled.tracking_priority, late.tracking_priority)
+        self.assertGreater(late.tracking_priority, info.tracking_priority)
+
+        # All due again at once, and room for one parcel a run: the failed delivery goes first,
+        # then the stalled one.
+        pickings.write({"tracking_next_check": now - timedelta(minutes=1)})
+        self.env["stock.picking"]._cron_update_tracking(batch_size=1, max_batches=1, time_budget=30)
+        self.assertEqual(self._due(pickings), late | stalled | info)
+        self.env["stock.picking"]._cron_update_tracking(batch_size=1, max_batches=1, time_budget=30)
+        self.assertEqual(self._due(pickings), late | info)
+
+    def test_claimed_parcels_are_leased_so_no_other_poller_takes_them(self):
+        pickings = self._ship_pickings_in_batch(["JD0INTRANSIT9801", "JD0INTRANSIT9802"], self.carrier)
+        Picking = self.env["stock.picking"]
+
+        claimed = Picking._claim_for_tracking(1, lease=timedelta(minutes=5))
+
+        self.assertEqual(len(claimed), 1)
+        self.assertGreater(claimed.tracking_next_check, fields.Datetime.now() + timedelta(minutes=4))
+        self.assertEqual(self._due(pickings), pickings - claimed, "another poller sees only the other one")
+        self.assertEqual(Picking._claim_for_tracking(5), pickings - claimed)
+
+    def test_the_budget_follows_the_cron_time_limit_or_the_parameter(self):
+        Picking = self.env["stock.picking"]
+        params = self.env["ir.config_parameter"].sudo()
+        self.assertGreaterEqual(Picking._tracking_time_budget(), 10)
+        params.set_param("carrier_connectors.poll_time_budget", "42")
+        self.assertEqual(Picking._tracking_time_budget(), 42)

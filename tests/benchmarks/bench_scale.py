@@ -1,0 +1,327 @@
+#!/usr/bin/env python3
+"""Benchmark at scale: 100,000 parcels in flight under the carriers' real rate limits.
+
+    python3 tests/benchmarks/bench_scale.py --db DB -c odoo.conf --phase poll       [--parcels 100000 --seconds 180]
+    python3 tests/benchmarks/bench_scale.py --db DB -c odoo.conf --phase detection  [--parcels 100000 --events 10]
+
+``DB`` is any database with ``lost_parcel_reship`` installed; each phase works in one transaction
+rolled back at the end (the cron's commits become savepoints, Odoo's ``TestCursor``), so nothing
+stays but advanced sequences. Parcels are bulk SQL inserts of done outgoing deliveries with a
+tracking number (the poll and the detection read only ``stock_picking`` and its events).
+
+- ``poll``: the carrier sandbox runs in its own process (its own interpreter lock, as a remote API
+  would), answering after ``--latency`` seconds; one tracking account per provider at the rate
+  limit in ``PAID_LIMITS`` (each value and its source below), with enough parallel requests per
+  account for that rate at that latency. The scheduled action runs as Odoo runs it (runs of
+  ``--budget`` seconds, called again while parcels remain) for ``--seconds``. Printed per provider:
+  calls made, the calls its limit allowed while it still had parcels due, the share used, parcels
+  updated; then, on a sample, the straightforward way (one request and one write per delivery in
+  a loop, as OCA ``delivery_state`` polls) and the ratio.
+- ``detection``: ``--parcels`` parcels in transit with ``--events`` events each (1,000,000 for the
+  defaults), 1 % of them quiet for 30 days; one full detection run (``lost.parcel.rule
+  ._detect_lost_parcels``): seconds, SQL queries, cases opened, Python memory peak (tracemalloc)
+  and the process's resident peak. Run it at two sizes to see memory stay flat.
+"""
+
+import argparse
+import math
+import resource
+import socket
+import subprocess
+import sys
+import time
+import tracemalloc
+import urllib.request
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+from bench_common import boot, rolled_back_env
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Calls per second per account, at the highest tier each provider publishes (paid where there is
+# one), and where the figure comes from. Where a provider publishes none, our client's default.
+PAID_LIMITS = {
+    "fedex": (140.0, "FedEx Developer Portal, API rate limits: 1,400 transactions per 10 seconds per project"),
+    "dhl": (2.0, "DHL Developer Portal, Shipment Tracking - Unified: Standard level 2 calls/s (Starter 1/s)"),
+    "aftership": (10.0, "AfterShip Tracking API 2024-04, rate limit: 10 requests/s per organization"),
+    "seventeen_track": (3.0, "17TRACK API v2.2, rate limit: 3 requests/s"),
+    "usps": (60 / 3600, "USPS APIs v3: 60 calls/hour for new apps; higher quotas by request, not published"),
+    "ups": (5.0, "not published by UPS (limits per account on request): our client's default"),
+    "sf_express": (2.0, "not published by SF Express: our client's default"),
+    "fourpx": (2.0, "not published by 4PX: our client's default"),
+}
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--db", required=True, help="a database with lost_parcel_reship (left unchanged)")
+    parser.add_argument("-c", "--config", help="Odoo configuration file (addons path, database access)")
+    parser.add_argument("--phase", choices=["poll", "detection"], required=True)
+    parser.add_argument("--parcels", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=180, help="poll: how long the cron keeps polling")
+    parser.add_argument("--budget", type=float, default=60, help="poll: seconds of one cron run")
+    parser.add_argument("--batch-size", type=int, default=1000, help="poll: parcels claimed per cron batch")
+    parser.add_argument("--latency", type=float, default=0.1, help="poll: seconds each carrier answer takes")
+    parser.add_argument("--sample", type=int, default=100, help="poll: parcels polled one by one in a loop")
+    parser.add_argument("--events", type=int, default=10, help="detection: events per parcel")
+    return parser.parse_args()
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_sandbox(latency):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "carrier_connectors" / "sandbox"), "--port", str(port), "--latency", str(latency)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _attempt in range(100):
+        try:
+            urllib.request.urlopen(f"{url}/_sandbox/stats", timeout=1).read()
+            return process, url
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the carrier sandbox did not start")
+
+
+def sandbox_requests(url):
+    import json  # noqa: PLC0415
+
+    return Counter(json.loads(urllib.request.urlopen(f"{url}/_sandbox/stats", timeout=5).read())["requests"])
+
+
+def insert_pickings(env, carriers, count, prefix, ref_keyword, tracking_sql=""):
+    """Bulk-insert ``count`` done outgoing deliveries spread over ``carriers`` (round robin), each
+    with the tracking number PREFIX-INDEX-KEYWORD. ``tracking_sql``: extra columns, as
+    ``(columns, expressions of s.i)``. Returns the ids."""
+    warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
+    partner = env["res.partner"].create({"name": "Scale benchmark customer", "country_id": env.ref("base.nl").id})
+    columns, expressions = tracking_sql or ("", "")
+    env.cr.execute(
+        f"""
+        INSERT INTO stock_picking (name, location_id, location_dest_id, picking_type_id, move_type, state,
+                                   company_id, partner_id, carrier_id, tracking_account_id, date_done,
+                                   scheduled_date, carrier_tracking_ref, tracking_priority,
+                                   create_date, write_date, create_uid, write_uid {columns})
+        SELECT %(prefix)s || '/' || s.i, %(src)s, %(dest)s, %(type)s, 'direct', 'done', %(company)s,
+               %(partner)s, (%(carriers)s::int[])[1 + s.i %% %(n)s], (%(accounts)s::int[])[1 + s.i %% %(n)s],
+               now() at time zone 'UTC' - interval '3 days', now() at time zone 'UTC' - interval '3 days',
+               %(prefix)s || lpad(s.i::text, 7, '0') || %(keyword)s, 0,
+               now(), now(), 1, 1 {expressions}
+          FROM generate_series(0, %(count)s - 1) AS s(i)
+        RETURNING id
+        """,
+        {
+            "prefix": prefix,
+            "src": warehouse.lot_stock_id.id,
+            "dest": env.ref("stock.stock_location_customers").id,
+            "type": warehouse.out_type_id.id,
+            "company": env.company.id,
+            "partner": partner.id,
+            "carriers": [c.id for c in carriers],
+            "accounts": [c.tracking_account_id.id or None for c in carriers],
+            "n": len(carriers),
+            "keyword": ref_keyword,
+            "count": count,
+        },
+    )
+    return [row[0] for row in env.cr.fetchall()]
+
+
+def create_carriers(env, sandbox_url, latency):
+    from odoo.addons.carrier_connectors.clients import PROVIDERS  # noqa: PLC0415
+    from odoo.addons.carrier_connectors.sandbox.core import CREDENTIALS  # noqa: PLC0415
+
+    env["carrier.tracking.account"].search([]).active = False  # only the benchmark's accounts poll
+    carriers = env["delivery.carrier"]
+    for provider, (rate, _source) in PAID_LIMITS.items():
+        client_cls = PROVIDERS[provider]
+        account = env["carrier.tracking.account"].create(
+            {
+                "name": f"Scale {provider}",
+                "provider": provider,
+                "base_url": sandbox_url,
+                "rate_limit": rate,
+                # Enough requests in flight to reach the rate at this latency (Little's law), at least 2.
+                "concurrency": max(2, math.ceil(rate * latency * 1.5)),
+                **{name: CREDENTIALS[name] for name in client_cls.credential_fields},
+            }
+        )
+        shipping = env["product.product"].create({"name": f"Scale shipping {provider}", "type": "service"})
+        carriers |= env["delivery.carrier"].create(
+            {"name": f"Scale {provider}", "product_id": shipping.id, "tracking_account_id": account.id}
+        )
+    return carriers
+
+
+def phase_poll(env, args):
+    sandbox, url = start_sandbox(args.latency)
+    try:
+        carriers = create_carriers(env, url, args.latency)
+        started = time.perf_counter()
+        ids = insert_pickings(env, carriers, args.parcels, "SCALE", "INTRANSIT")
+        setup = time.perf_counter() - started
+        env["ir.config_parameter"].set_param("carrier_connectors.poll_batch_size", args.batch_size)
+        env.cr.commit()  # a savepoint (TestCursor): the poll starts from a clean, flushed state
+        Picking = env["stock.picking"]
+        by_account = {c.tracking_account_id.id: c.tracking_account_id.provider for c in carriers}
+
+        def due_per_provider():
+            counts = Picking._read_group(Picking._tracking_due_domain(), ["tracking_account_id"], ["__count"])
+            return Counter({account.provider: count for account, count in counts if account.id in by_account})
+
+        before = sandbox_requests(url)
+        queries, runs, polled = env.cr.sql_log_count, 0, 0
+        started, started_at = time.perf_counter(), datetime.utcnow()
+        while (elapsed := time.perf_counter() - started) < args.seconds:
+            budget = min(args.budget, args.seconds - elapsed)
+            polled += Picking._cron_update_tracking(time_budget=budget)
+            runs += 1
+            if not sum(due_per_provider().values()):
+                break
+        window = time.perf_counter() - started
+        queries = env.cr.sql_log_count - queries
+        calls = sandbox_requests(url) - before
+        due = due_per_provider()
+        env.cr.execute(
+            "SELECT t.provider, count(*), max(p.tracking_last_check) FROM stock_picking p"
+            " JOIN carrier_tracking_account t ON t.id = p.tracking_account_id"
+            " WHERE p.id = ANY(%s) AND p.tracking_status IS NOT NULL GROUP BY 1",
+            [ids],
+        )
+        updated, busy_until = Counter(), {}
+        for provider, count, last_check in env.cr.fetchall():
+            updated[provider] = count
+            if not due[provider]:  # done before the window ended: busy until its last answer was stored
+                busy_until[provider] = (last_check - started_at).total_seconds()
+
+        loop = loop_sample(env, carriers, args)
+    finally:
+        sandbox.kill()
+
+    print(f"poll: {args.parcels:,} parcels in flight (inserted in {setup:.1f} s), latency {args.latency * 1000:.0f} ms")
+    print(
+        f"cron runs of {args.budget:g} s, batches of {args.batch_size}: {runs} runs, window {window:.1f} s, "
+        f"parcels updated {polled:,}"
+    )
+    print(f"SQL queries: {queries:,} ({queries / max(polled, 1):.2f} per parcel)")
+    print(f"peak resident memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print()
+    print("| provider | limit (calls/s) | calls made | calls allowed while parcels were due | used | parcels updated |")
+    print("|---|---|---|---|---|---|")
+    total_calls = total_allowed = 0
+    for provider, (rate, _source) in PAID_LIMITS.items():
+        busy = busy_until.get(provider, window)
+        # What the limit allowed while the provider had parcels due: its rate over that time plus
+        # the one call its bucket holds at the start.
+        allowed = max(1, math.floor(rate * busy) + 1)
+        made = calls[provider]
+        total_calls += min(made, allowed)
+        total_allowed += allowed
+        print(
+            f"| {provider} | {rate:g} | {made:,} | {allowed:,} ({busy:.0f} s) | {min(made / allowed, 1):.0%} "
+            f"| {updated[provider]:,} |"
+        )
+    print(f"| all | | {sum(calls.values()):,} | {total_allowed:,} | {total_calls / total_allowed:.1%} | {polled:,} |")
+    ours = polled / window
+    fedex = updated["fedex"] / busy_until.get("fedex", window)
+    print()
+    print(f"this poll: {ours:,.1f} parcels/s over the window, FedEx's {fedex:,.1f} parcels/s while it had parcels due")
+    print(
+        f"one request and one write per delivery in a loop ({loop['parcels']} FedEx parcels, same limit): "
+        f"{loop['rate']:,.1f} parcels/s; ratio {fedex / loop['rate']:.1f}x on FedEx, {ours / loop['rate']:.1f}x overall"
+    )
+    for provider, (rate, source) in PAID_LIMITS.items():
+        print(f"  {provider}: {rate:g} calls/s: {source}")
+
+
+def loop_sample(env, carriers, args):
+    """The straightforward way on a sample: for each delivery, one call for its number and one
+    write of the answer, in a loop (OCA ``delivery_state``'s ``tracking_state_update`` pattern)."""
+    fedex = carriers.filtered(lambda c: c.tracking_account_id.provider == "fedex")
+    ids = insert_pickings(env, fedex, args.sample, "LOOP", "INTRANSIT")
+    pickings = env["stock.picking"].browse(ids)
+    client = fedex.tracking_account_id._get_client()
+    started = time.perf_counter()
+    for picking in pickings:
+        answer = client.track([picking.carrier_tracking_ref])
+        picking._apply_tracking_results({picking.id: answer[picking.carrier_tracking_ref]})
+        env.flush_all()
+    seconds = time.perf_counter() - started
+    return {"parcels": len(pickings), "rate": len(pickings) / seconds}
+
+
+def phase_detection(env, args):
+    carriers = env["delivery.carrier"]
+    product = env["product.product"].create({"name": "Scale detection shipping", "type": "service"})
+    for name in ("Scale Post A", "Scale Post B", "Scale Post C", "Scale Post D"):
+        carriers |= env["delivery.carrier"].create({"name": name, "product_id": product.id})
+    started = time.perf_counter()
+    # In transit, last scan 1-47 hours ago; one parcel in a hundred quiet for 30 days (stalled).
+    ids = insert_pickings(
+        env,
+        carriers,
+        args.parcels,
+        "DETECT",
+        "",
+        (
+            ", tracking_status, tracking_last_event_date, tracking_last_check",
+            ", 'in_transit', now() at time zone 'UTC' - CASE WHEN s.i %% 100 = 0 THEN interval '30 days'"
+            " ELSE interval '1 hour' * (1 + s.i %% 47) END, now() at time zone 'UTC'",
+        ),
+    )
+    env.cr.execute(
+        """
+        INSERT INTO stock_tracking_event (picking_id, company_id, carrier_id, occurred_at, status, event_key,
+                                          description, create_date, write_date, create_uid, write_uid)
+        SELECT p.id, p.company_id, p.carrier_id, p.tracking_last_event_date - interval '6 hours' * k,
+               'in_transit', 'scale-' || k, 'Scale benchmark scan', now(), now(), 1, 1
+          FROM stock_picking p, generate_series(0, %s - 1) k
+         WHERE p.id = ANY(%s)
+        """,
+        [args.events, ids],
+    )
+    events = env.cr.rowcount
+    env.cr.execute("ANALYZE stock_picking; ANALYZE stock_tracking_event")
+    setup = time.perf_counter() - started
+    env.cr.commit()  # a savepoint: detection starts from a flushed state
+
+    Rule = env["lost.parcel.rule"]
+    queries = env.cr.sql_log_count
+    tracemalloc.start()
+    started = time.perf_counter()
+    cases = Rule._detect_lost_parcels()
+    env.flush_all()
+    seconds = time.perf_counter() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    queries = env.cr.sql_log_count - queries
+    ours = cases.filtered(lambda c: c.picking_id.id in set(ids))
+    print(f"detection: {args.parcels:,} parcels in transit, {events:,} events (inserted in {setup:.1f} s)")
+    print(f"full run: {seconds:.1f} s, {queries:,} SQL queries, {len(ours):,} cases opened on these parcels")
+    print(f"Python memory peak during the run (tracemalloc): {peak / 2**20:.1f} MB")
+    print(f"peak resident memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+def main():
+    args = parse_args()
+    registry = boot(args)
+    with rolled_back_env(registry) as env:
+        env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True, mail_notrack=True))
+        if args.phase == "poll":
+            phase_poll(env, args)
+        else:
+            phase_detection(env, args)
+
+
+if __name__ == "__main__":
+    main()
