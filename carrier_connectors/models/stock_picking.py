@@ -142,7 +142,7 @@ class StockPicking(models.Model):
         ]
 
     def init(self):
-        super().init()
+        res = super().init()
         # The poll claims each account's due parcels, most urgent first: an index in that order.
         create_index(
             self.env.cr,
@@ -151,6 +151,7 @@ class StockPicking(models.Model):
             ["tracking_account_id", "tracking_priority DESC NULLS LAST", "tracking_next_check", "id"],
             where="carrier_tracking_ref IS NOT NULL AND state = 'done'",
         )
+        return res
 
     def _claim_for_tracking(self, limit, capacity=None, seconds=None, lease=None, batch_seconds=None):
         """Claim up to ``limit`` due pickings, each account's most urgent first, skipping those
