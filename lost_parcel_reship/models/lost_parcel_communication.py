@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_is_zero, formatLang
+from odoo.tools import float_is_zero, float_round, formatLang
 
 _logger = logging.getLogger(__name__)
 
@@ -235,8 +235,9 @@ class LostParcelCommunication(models.AbstractModel):
             vals = {"compensation_amount": amount}
             program = self._coupon_program(case.company_id)
             if program:
-                coupon = self._create_coupon(program, case, amount)
+                coupon, amount = self._create_coupon(program, case, amount)
                 vals.update(
+                    compensation_amount=amount,
                     compensation_coupon_code=coupon.code,
                     compensation_coupon_ref=f"{coupon._name},{coupon.id}",
                 )
@@ -281,11 +282,20 @@ class LostParcelCommunication(models.AbstractModel):
     def _create_coupon(self, program, case, amount):
         """One single-use coupon for the customer. A program whose reward is worth so much per
         point (gift-card style) gets the compensation's value in points; any other gets the
-        points of one use of its cheapest reward (its reward says what it is worth)."""
+        points of one use of its cheapest reward (its reward says what it is worth).
+
+        An order takes a per-point reward in whole multiples of its required points only
+        (``sale_loyalty``): the points are rounded down to such a multiple (at least one), so
+        that the amount the mail quotes is the amount the coupon takes off.
+
+        :return: (loyalty.card, the amount the coupon is worth in the case's currency)
+        """
         rewards = program.reward_ids.sorted("required_points")
         per_point = rewards.filtered(lambda r: r.reward_type == "discount" and r.discount_mode == "per_point")[:1]
         if per_point:
-            points = amount / (per_point.discount or 1.0)
+            step = per_point.required_points or 1.0
+            points = max(1, float_round(amount / (per_point.discount or 1.0) / step, 0, rounding_method="DOWN")) * step
+            amount = case.currency_id.round(points * (per_point.discount or 1.0))
         else:
             points = rewards[:1].required_points or 1.0
         # Our mail quotes the code: no second mail from the program's communication plan.
@@ -299,7 +309,7 @@ class LostParcelCommunication(models.AbstractModel):
                     "issued": points,
                 }
             )
-        return coupon
+        return coupon, amount
 
     # ------------------------------------------------------------------ customer choice
     @api.model

@@ -454,14 +454,20 @@ class TestCompensation(CommunicationCommon):
         coupon = self.env["loyalty.card"].search([("program_id", "=", self.program.id)])
         self.assertEqual(len(coupon), 1, "one single-use coupon")
         self.assertEqual(coupon.partner_id, self.customer_us)
-        self.assertEqual(coupon.points, 10.5, "10 % of 105.00 of goods, one point a currency unit")
-        self.assertEqual(case.compensation_amount, 10.5)
+        # 10 % of 105.00 of goods is 10.50, but an order takes this program's reward in whole
+        # points only (one point, one currency unit): the coupon, the cost and the mail say 10.00,
+        # what the coupon really takes off (the mail once promised 10.50 and the order gave 10).
+        self.assertEqual(coupon.points, 10.0)
+        self.assertEqual(case.compensation_amount, 10.0)
         self.assertEqual(case.compensation_coupon_code, coupon.code)
         self.assertEqual(case.compensation_coupon_ref, coupon)
-        self.assertEqual(case.total_cost, case.reship_goods_cost + case.reship_shipping_cost + 10.5)
+        self.assertEqual(case.total_cost, case.reship_goods_cost + case.reship_shipping_cost + 10.0)
         body = self._customer_messages(case).body
         self.assertIn(f"(code <strong>{coupon.code}</strong>) for the trouble", body)
-        self.assertIn("Please accept a voucher worth <strong>$&nbsp;10.50</strong>", body)
+        self.assertIn("Please accept a voucher worth <strong>$&nbsp;10.00</strong>", body)
+        order = self._new_order()
+        order._apply_program_reward(order._try_apply_code(coupon.code)[coupon], coupon)
+        self.assertEqual(order.order_line.filtered("is_reward_line").price_total, -case.compensation_amount)
         self.assertFalse(
             self.env["mail.mail"].sudo().search([("model", "=", "loyalty.card"), ("res_id", "=", coupon.id)]),
             "our notice quotes the code: no second mail from the program",
@@ -497,7 +503,7 @@ class TestCompensation(CommunicationCommon):
         body = message.body
         self.assertIn("尊敬的 王芳", body)
         self.assertIn("我们已为您重新发货，新的跟踪号为", body)
-        self.assertIn("请接受价值 <strong>$&nbsp;10.50</strong> 的优惠券", body)
+        self.assertIn("请接受价值 <strong>$&nbsp;10.00</strong> 的优惠券", body)
         self.assertIn(f"（券码 <strong>{coupon.code}</strong>），聊表歉意。", body)
         self.assertNotIn("Please accept", body)
 
