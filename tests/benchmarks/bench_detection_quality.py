@@ -13,11 +13,13 @@ rolled back at the end: nothing is committed, only PostgreSQL sequences advance.
 2. A test window of ``--parcels`` parcels shipped over ``--window`` days, about 4 % of them truly
    lost (their events stop, never delivered), the others delivered, some after long but normal
    quiet spells. Seeded random: the same seed gives the same parcels.
-3. Day by day over the window and ``--tail`` days after it, each parcel's tracking summary is set
-   to what was known that day (one set-based UPDATE from a temporary table of the day's events)
-   and ``lost.parcel.rule._detect_lost_parcels(now=day)`` runs: first with the two default rules
-   as shipped (fixed days), then, after rolling the cases back, with the same rules switched to
-   ``threshold_mode = "learned"``. A parcel's first case is its alarm. No re-verification.
+3. Day by day over the window and ``--tail`` days after it, the day's events are stored in
+   ``stock_tracking_event`` and each parcel's tracking summary is set to what was known that day
+   (one set-based INSERT and one UPDATE from a temporary table of every event), and
+   ``lost.parcel.rule._detect_lost_parcels(now=day)`` runs: first with the two default rules as
+   shipped (fixed days), then, after rolling the cases and events back, with the same rules
+   switched to ``threshold_mode = "learned"`` (learned-mode fields at their defaults). A parcel's
+   first case is its alarm. No re-verification.
 4. Per configuration: lost parcels found (recall), false alarms (alarms on parcels that were
    delivered later) per 1,000 parcels, and median days from a lost parcel's last real event to
    its alarm; per lane as well.
@@ -90,8 +92,8 @@ def parse_args():
     parser.add_argument(
         "--percentile",
         type=float,
-        help="what-if: overwrite the lanes' gap and transit figures by this percentile of the training "
-        "history (e.g. 0.99) instead of the 95th the lanes learn",
+        help="what-if: overwrite the lanes' quiet-spell (longest, second-longest) and transit figures by this "
+        "percentile of the training history (e.g. 0.99) instead of the 95th the lanes learn",
     )
     parser.add_argument("--stalled-floor", type=float, help="what-if: the rules' learned stalled floor (days)")
     parser.add_argument(
@@ -411,9 +413,10 @@ def percentile(values, fraction):
 
 
 def override_percentile(env, lanes, training, training_ids, fraction):
-    """What-if: the lanes' ``gap_p95`` and ``transit_p95`` set to another percentile of the same
-    figures over the same training parcels (longest gap between consecutive events, shipped to
-    delivered). At 0.95 this reproduces what ``_compute_lanes`` stored."""
+    """What-if: the lanes' ``gap_p95``, ``second_gap_p95`` and ``transit_p95`` set to another
+    percentile of the same figures over the same training parcels (longest and second-longest gap
+    between consecutive events, shipped to delivered). At 0.95 this reproduces what
+    ``_compute_lanes`` stored."""
     samples = defaultdict(lambda: ([], [], []))
     env.cr.execute(
         "SELECT p.id, p.carrier_id, partner.country_id FROM stock_picking p"
