@@ -1026,6 +1026,7 @@ class LostParcelCase(models.Model):
                 days=days,
                 threshold_days=threshold,
                 lane_id=learned.get("lane_id") or False,
+                after_quiet_days=learned.get("after_quiet") or 0.0,
                 reference_date=last_event,
                 score=SIGNAL_BASE_SCORE[signal] + min(int(days - threshold), 40),
             )

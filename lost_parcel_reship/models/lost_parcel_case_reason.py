@@ -25,6 +25,12 @@ class LostParcelCaseReason(models.Model):
     lane_id = fields.Many2one(
         "lost.parcel.lane", "Lane Normal", ondelete="set null", help="The lane whose normal gave the threshold."
     )
+    after_quiet_days = fields.Float(
+        "Long Leg Behind (days)",
+        digits=(16, 1),
+        help="Stalled on a learned lane: the longest quiet spell the parcel had already been through, when the "
+        "threshold was the lane's second-longest quiet spell.",
+    )
     period_days = fields.Integer(help="Customer inquiries: the period the messages were counted over, in days.")
     reference_date = fields.Datetime(help="The last tracking event, or the carrier's promised date.")
     tracking_status = fields.Selection(STATUS_SELECTION, help="What the carrier reported.")
@@ -35,7 +41,15 @@ class LostParcelCaseReason(models.Model):
 
     @api.depends_context("lang")
     @api.depends(
-        "signal", "days", "threshold_days", "period_days", "reference_date", "raw_code", "exception_kind_ids", "lane_id"
+        "signal",
+        "days",
+        "threshold_days",
+        "period_days",
+        "reference_date",
+        "raw_code",
+        "exception_kind_ids",
+        "lane_id",
+        "after_quiet_days",
     )
     def _compute_evidence(self):
         for reason in self:
@@ -54,7 +68,16 @@ class LostParcelCaseReason(models.Model):
                 days=self.days,
                 limit=self._format_days(self.threshold_days),
             )
-            if self.lane_id:
+            if self.lane_id and self.after_quiet_days:
+                evidence += " " + _(
+                    "- it already went %(spell)s days without an event (its long leg), and on %(lane)s, 95%% of "
+                    "%(count)s delivered parcels never had a second quiet spell over %(limit)s days",
+                    spell=self._format_days(self.after_quiet_days),
+                    lane=self.lane_id.display_name,
+                    count=self.lane_id.delivered,
+                    limit=self._format_days(self.lane_id.second_gap_p95),
+                )
+            elif self.lane_id:
                 evidence += " " + _(
                     "- on %(lane)s, 95%% of %(count)s delivered parcels never went %(limit)s days without an event",
                     lane=self.lane_id.display_name,

@@ -9,8 +9,9 @@ DEFAULT_LANE_WINDOW_DAYS = 180
 class LostParcelLane(models.Model):
     """What is normal on a lane, learned from the seller's own delivered parcels: how long
     parcels of a carrier take to a destination, and the longest quiet spell between two
-    tracking events. Detection rules in "learned" mode flag a parcel when it goes past its
-    lane's 95th percentile instead of a fixed number of days.
+    tracking events, and the second-longest one (most lanes have one long leg: a flight, a ship,
+    customs). Detection rules in "learned" mode flag a parcel when it goes past its lane's 95th
+    percentile instead of a fixed number of days.
 
     Lanes are carrier x destination country, plus one lane per carrier over all its
     destinations (``country_id`` empty): the fallback for a country with too few deliveries.
@@ -39,6 +40,13 @@ class LostParcelLane(models.Model):
         readonly=True,
         digits=(16, 1),
         help="95% of the delivered parcels never went longer than this without a tracking event.",
+    )
+    second_gap_p95 = fields.Float(
+        "Second-Longest Quiet Spell, 95% Within (days)",
+        readonly=True,
+        digits=(16, 1),
+        help="95% of the delivered parcels never had a second quiet spell longer than this: once a parcel has been "
+        "through its long leg (a flight, a ship, customs), a quiet spell past this is not normal any more.",
     )
     window_days = fields.Integer("Learned Over (days)", readonly=True)
     computed_date = fields.Datetime("Computed On", readonly=True)
@@ -81,6 +89,7 @@ class LostParcelLane(models.Model):
                 "transit_p50": stats["transit_p50"] or 0.0,
                 "transit_p95": stats["transit_p95"] or 0.0,
                 "gap_p95": stats["gap_p95"] or 0.0,
+                "second_gap_p95": stats["second_gap_p95"] or 0.0,
                 "window_days": window,
                 "computed_date": now,
             }

@@ -60,15 +60,24 @@ class LostParcelRule(models.Model):
         default="fixed",
         required=True,
         help="Learned per lane: a parcel is stalled when its quiet spell exceeds what 95% of the carrier's "
-        "delivered parcels to that destination never exceeded, and late when its transit exceeds what 95% of them "
-        "took (see Lane Normals). A lane with too few deliveries falls back to the carrier's figures over all its "
-        "destinations, then to the fixed days.",
+        "delivered parcels to that destination never exceeded; once it has been through a quiet spell longer than "
+        "the lane's second-longest one (its long leg: a flight, a ship, customs), when it exceeds the lane's "
+        "second-longest quiet spell (see Lane Normals). A lane with too few deliveries falls back to the carrier's "
+        "figures over all its destinations, then to the fixed days.",
     )
     learned_min_deliveries = fields.Integer(
         "Minimum Deliveries per Lane", default=30, help="A lane with fewer delivered parcels is not trusted."
     )
     learned_stalled_floor_days = fields.Float(
-        "Stalled Floor (days)", default=2.0, help="Learned mode: never stalled before this many days without an event."
+        "Stalled Floor (days)",
+        default=4.0,
+        help="Learned mode: never stalled before this many days without an event (a long weekend without scans is "
+        "normal on every lane).",
+    )
+    learned_use_late = fields.Boolean(
+        "Late Signal",
+        help="Learned mode: also flag a parcel in transit longer than 95% of its lane's delivered parcels took, once "
+        "it has been quiet for the stalled floor too (late but still scanning is rarely lost).",
     )
     learned_late_floor_days = fields.Float(
         "Late Floor (days)", default=3.0, help="Learned mode: never late before this many days in transit."
@@ -268,24 +277,31 @@ class LostParcelRule(models.Model):
         return matches
 
     def _learned_matches(self, candidates_query, now):
-        """{picking id: {"stalled"/"late": {"lane_id", "threshold"}}} for parcels past their lane's
-        normal, in one query: each candidate with its country lane, else its carrier-wide lane
-        (when they have enough deliveries), compared here with the rule's floors.
+        """{picking id: {"stalled"/"late": {"lane_id", "threshold"[, "after_quiet"]}}} for parcels past
+        their lane's normal, in one query: each candidate with its country lane, else its
+        carrier-wide lane (when they have enough deliveries), and the longest quiet spell of its
+        own events so far, compared here with the rule's floors.
 
-        Stalled: days since the last event over the lane's 95th percentile quiet spell (without a
-        trusted lane, the rule's fixed days). Late: days since shipping over the lane's 95th
-        percentile transit (without a trusted lane, not measured: ETA overdue still applies).
+        Stalled: days since the last event over the lane's 95th percentile quiet spell, or over
+        its 95th percentile second-longest quiet spell once the parcel has had a quiet spell
+        longer than that (its long leg is behind it: ``after_quiet`` is that spell); without a
+        trusted lane, the rule's fixed days. Late (when the rule uses it): days since shipping over
+        the lane's 95th percentile transit, once quiet for the stalled floor too; without a trusted
+        lane, not measured (ETA overdue still applies).
         """
         self.ensure_one()
         self.env["lost.parcel.lane"].flush_model()
         self.env["stock.picking"].flush_model(["tracking_last_event_date", "tracking_status", "date_done"])
+        self.env["stock.tracking.event"].flush_model(["picking_id", "occurred_at"])
         rows = self.env.execute_query(
             SQL(
                 """
                 SELECT p.id, p.date_done, p.tracking_last_event_date, p.tracking_status,
                        COALESCE(country_lane.id, carrier_lane.id),
                        COALESCE(country_lane.gap_p95, carrier_lane.gap_p95),
-                       COALESCE(country_lane.transit_p95, carrier_lane.transit_p95)
+                       COALESCE(country_lane.second_gap_p95, carrier_lane.second_gap_p95),
+                       COALESCE(country_lane.transit_p95, carrier_lane.transit_p95),
+                       own.longest
                   FROM stock_picking p
                   LEFT JOIN res_partner partner ON partner.id = p.partner_id
                   LEFT JOIN lost_parcel_lane country_lane
@@ -298,23 +314,42 @@ class LostParcelRule(models.Model):
                         AND carrier_lane.carrier_id = p.carrier_id
                         AND carrier_lane.country_id IS NULL
                         AND carrier_lane.delivered >= %(min)s
+                  LEFT JOIN LATERAL (
+                        SELECT MAX(steps.gap) AS longest
+                          FROM (
+                            SELECT EXTRACT(EPOCH FROM e.occurred_at - LAG(e.occurred_at) OVER (ORDER BY e.occurred_at))
+                                       / 86400.0 AS gap
+                              FROM stock_tracking_event e
+                             WHERE e.picking_id = p.id AND e.occurred_at <= %(now)s
+                          ) steps
+                  ) own ON TRUE
                  WHERE p.id IN %(candidates)s
                 """,
                 min=max(self.learned_min_deliveries, 1),
+                now=now,
                 candidates=candidates_query.subselect(),
             )
         )
         matches = defaultdict(dict)
         day = timedelta(days=1)
-        for picking_id, shipped, last_event, status, lane_id, gap_p95, transit_p95 in rows:
+        floor = self.learned_stalled_floor_days
+        for picking_id, shipped, last_event, status, lane_id, gap_p95, second_gap_p95, transit_p95, longest in rows:
+            quiet = (now - last_event) / day if last_event else None
             if last_event and status not in ("returned", "expired"):
+                after_quiet = None
                 if lane_id and gap_p95:
-                    threshold = max(gap_p95, self.learned_stalled_floor_days)
+                    threshold = max(gap_p95, floor)
+                    second = max(second_gap_p95 or 0.0, floor)
+                    if longest and longest > second and second < threshold:
+                        # Its long leg is behind it: what is left is the lane's second-longest spell.
+                        threshold, after_quiet = second, longest
                 else:
                     lane_id, threshold = False, self.stalled_days
-                if threshold and (now - last_event) / day > threshold:
+                if threshold and quiet > threshold:
                     matches[picking_id]["stalled"] = {"lane_id": lane_id, "threshold": threshold}
-            if lane_id and transit_p95 and shipped:
+                    if after_quiet:
+                        matches[picking_id]["stalled"]["after_quiet"] = after_quiet
+            if self.learned_use_late and lane_id and transit_p95 and shipped and quiet is not None and quiet >= floor:
                 threshold = max(transit_p95, self.learned_late_floor_days)
                 if (now - shipped) / day > threshold:
                     matches[picking_id]["late"] = {"lane_id": lane_id, "threshold": threshold}

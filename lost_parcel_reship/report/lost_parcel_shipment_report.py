@@ -290,7 +290,8 @@ class LostParcelShipmentReport(models.Model):
                    AVG(parcels.transit_days) AS transit_mean,
                    PERCENTILE_CONT(ARRAY[0.5, 0.9, 0.95]) WITHIN GROUP (ORDER BY parcels.transit_days)
                        AS transit_percentiles,
-                   %(gap_p95)s AS gap_p95
+                   %(gap_p95)s AS gap_p95,
+                   %(second_gap_p95)s AS second_gap_p95
               FROM parcels
               %(gaps_join)s
           GROUP BY %(groups)s
@@ -298,17 +299,25 @@ class LostParcelShipmentReport(models.Model):
             parcels=parcels.select(*selected),
             groups=groups,
             gap_p95=SQL("PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY gaps.gap_days)") if gaps else SQL("NULL::float"),
+            second_gap_p95=SQL("PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY gaps.second_gap_days)")
+            if gaps
+            else SQL("NULL::float"),
             gaps_join=self._lane_gaps_join_sql() if gaps else SQL(),
         )
 
     def _lane_gaps_join_sql(self):
         """Longest gap (days) between two consecutive tracking events of each delivered parcel,
-        joined to ``parcels`` as ``gaps.gap_days``: one index scan of the parcel's events each
-        (the costly part of the lane statistics, hence optional)."""
+        joined to ``parcels`` as ``gaps.gap_days``, and its second-longest as ``gaps.second_gap_days``
+        (0 with a single gap): one index scan of the parcel's events each (the costly part of the
+        lane statistics, hence optional)."""
         return SQL(
             """
             LEFT JOIN LATERAL (
-                SELECT MAX(steps.gap) AS gap_days
+                SELECT MAX(steps.gap) AS gap_days,
+                       CASE WHEN MAX(steps.gap) IS NOT NULL
+                            THEN COALESCE((ARRAY_AGG(steps.gap ORDER BY steps.gap DESC)
+                                           FILTER (WHERE steps.gap IS NOT NULL))[2], 0)
+                       END AS second_gap_days
                   FROM (
                     SELECT EXTRACT(EPOCH FROM e.occurred_at - LAG(e.occurred_at) OVER (ORDER BY e.occurred_at))
                                / 86400.0 AS gap
@@ -335,7 +344,8 @@ class LostParcelShipmentReport(models.Model):
         :return: {(value of each group_by field: an id, a code, or False): {
             "shipped", "delivered", "lost", "returned", "delayed": int,
             "loss_rate", "delay_rate": float or None,
-            "transit_mean", "transit_p50", "transit_p90", "transit_p95", "gap_p95": float or None,
+            "transit_mean", "transit_p50", "transit_p90", "transit_p95", "gap_p95", "second_gap_p95":
+            float or None,
             "cases", "false_alarms": int, "money_lost", "money_recovered": float,
             "delay_measured", "transit_measured": int (parcels the delay rate and the transit
             figures are over)}}
@@ -362,6 +372,7 @@ class LostParcelShipmentReport(models.Model):
                 "transit_p90": p90,
                 "transit_p95": p95,
                 "gap_p95": row["gap_p95"],
+                "second_gap_p95": row["second_gap_p95"],
                 "cases": int(row["cases"] or 0),
                 "false_alarms": int(row["false_alarms"] or 0),
                 "money_lost": row["money_lost"] or 0.0,

@@ -38,10 +38,27 @@ class TestLearnedThresholds(ReportCommon):
                 ],
                 delivered_at=cls._at(shipped, days=15),
             )
+        # A lane with one long leg: China Post to the Netherlands, a scan a day except 8 quiet days
+        # between the first two days and the last two (the flight and customs), 11 days in all.
+        cls.leg_carrier = cls._create_carrier(
+            "China Post (test)", cls._create_account("aftership", "AfterShip long leg", api_key="sandbox-key")
+        )
+        for i in range(10):
+            shipped = cls._at(cls.now, days=-80 - i)
+            _order, picking = cls._sell_and_ship(f"JD0DELIVERED97{i:02d}", carrier=cls.leg_carrier, shipped=shipped)
+            cls._store_tracking(
+                picking,
+                "delivered",
+                [(cls._at(shipped, days=day), "in_transit") for day in (0, 1, 9, 10)]
+                + [(cls._at(shipped, days=11), "delivered")],
+                delivered_at=cls._at(shipped, days=11),
+            )
         cls.Lane._compute_lanes(now=cls.now)
         cls.rule_international.write(
             {
                 "threshold_mode": "learned",
+                "learned_stalled_floor_days": 2.0,
+                "learned_use_late": True,
                 "learned_min_deliveries": 10,
                 "stalled_days": 7,
                 "eta_overdue_days": 0,
@@ -117,3 +134,57 @@ class TestLearnedThresholds(ReportCommon):
         )
         self.assertFalse(self.Lane.with_user(user).search([]))
         self.assertTrue(self.Lane.search([]))
+
+    def test_lanes_learn_the_second_longest_quiet_spell(self):
+        leg = self.Lane.search([("carrier_id", "=", self.leg_carrier.id), ("country_id", "=", self.nl.id)])
+        fast = self.Lane.search([("carrier_id", "=", self.carrier.id), ("country_id", "=", self.nl.id)])
+        slow = self.Lane.search([("carrier_id", "=", self.slow_carrier.id), ("country_id", "=", self.nl.id)])
+        self.assertAlmostEqual(leg.gap_p95, 8.0, places=3)
+        self.assertAlmostEqual(leg.second_gap_p95, 1.0, places=3, msg="one long leg, then a scan a day")
+        self.assertAlmostEqual(fast.second_gap_p95, 1.0, places=3)
+        self.assertAlmostEqual(slow.second_gap_p95, 6.0, places=3, msg="two 6-day spells: the second is normal too")
+
+    def test_quiet_spell_after_the_long_leg_is_flagged_early(self):
+        """A quiet spell the lane knows as its long leg is left alone; the same spell after the
+        parcel already went through its long leg is not normal any more."""
+        in_leg = self._in_transit("JD0INTRANSIT9705", 7, 6, carrier=self.leg_carrier)
+        shipped = self._at(self.now, days=-14)
+        _order, after_leg = self._sell_and_ship("JD0INTRANSIT9706", carrier=self.leg_carrier, shipped=shipped)
+        self._store_tracking(
+            after_leg,
+            "in_transit",
+            [(self._at(shipped, days=day), "in_transit") for day in (0, 1, 9)],
+        )
+        cases = self._detect(now=self.now)
+        self.assertFalse(cases.filtered(lambda c: c.picking_id == in_leg), "6 quiet days in an 8-day leg are normal")
+        reason = self._case_of(cases, after_leg).reason_ids.filtered(lambda r: r.signal == "stalled")
+        self.assertEqual(reason.threshold_days, 2.0, "the lane's second-longest spell, 1 day, raised to the floor")
+        self.assertEqual(reason.after_quiet_days, 8.0)
+        self.assertEqual(reason.lane_id.carrier_id, self.leg_carrier)
+        self.assertIn("already went 8 days without an event (its long leg)", reason.evidence)
+        self.assertIn("95% of 10 delivered parcels never had a second quiet spell over 1 days", reason.evidence)
+
+    def test_late_needs_a_quiet_spell_and_is_off_by_default(self):
+        # Past the lane's 3-day transit but scanned 12 hours ago: late but still moving.
+        scanning = self._in_transit("JD0INTRANSIT9707", shipped_days_ago=6, last_event_days_ago=0.5)
+        quiet = self._in_transit("JD0INTRANSIT9708", shipped_days_ago=6, last_event_days_ago=2.5)
+        cases = self._detect(now=self.now)
+        self.assertFalse(cases.filtered(lambda c: c.picking_id == scanning))
+        self.assertEqual(set(self._case_of(cases, quiet).reason_ids.mapped("signal")), {"stalled", "late"})
+        cases.unlink()
+        # As a new rule has it.
+        self.rule_international.learned_use_late = (
+            self.env["lost.parcel.rule"].default_get(["learned_use_late"]).get("learned_use_late", False)
+        )
+        cases = self._detect(now=self.now)
+        self.assertEqual(self._case_of(cases, quiet).reason_ids.mapped("signal"), ["stalled"])
+
+    def test_default_floor_leaves_a_long_weekend_without_scans_alone(self):
+        floor = self.env["lost.parcel.rule"].default_get(["learned_stalled_floor_days"])["learned_stalled_floor_days"]
+        self.rule_international.learned_stalled_floor_days = floor
+        weekend = self._in_transit("JD0INTRANSIT9709", shipped_days_ago=5, last_event_days_ago=3.5)
+        longer = self._in_transit("JD0INTRANSIT9710", shipped_days_ago=6, last_event_days_ago=4.5)
+        cases = self._detect(now=self.now)
+        self.assertFalse(cases.filtered(lambda c: c.picking_id == weekend), "3.5 quiet days on a 1-day lane")
+        reason = self._case_of(cases, longer).reason_ids.filtered(lambda r: r.signal == "stalled")
+        self.assertEqual(reason.threshold_days, 4.0)

@@ -13,11 +13,13 @@ rolled back at the end: nothing is committed, only PostgreSQL sequences advance.
 2. A test window of ``--parcels`` parcels shipped over ``--window`` days, about 4 % of them truly
    lost (their events stop, never delivered), the others delivered, some after long but normal
    quiet spells. Seeded random: the same seed gives the same parcels.
-3. Day by day over the window and ``--tail`` days after it, each parcel's tracking summary is set
-   to what was known that day (one set-based UPDATE from a temporary table of the day's events)
-   and ``lost.parcel.rule._detect_lost_parcels(now=day)`` runs: first with the two default rules
-   as shipped (fixed days), then, after rolling the cases back, with the same rules switched to
-   ``threshold_mode = "learned"``. A parcel's first case is its alarm. No re-verification.
+3. Day by day over the window and ``--tail`` days after it, the day's events are stored in
+   ``stock_tracking_event`` and each parcel's tracking summary is set to what was known that day
+   (one set-based INSERT and one UPDATE from a temporary table of every event), and
+   ``lost.parcel.rule._detect_lost_parcels(now=day)`` runs: first with the two default rules as
+   shipped (fixed days), then, after rolling the cases and events back, with the same rules
+   switched to ``threshold_mode = "learned"`` (learned-mode fields at their defaults). A parcel's
+   first case is its alarm. No re-verification.
 4. Per configuration: lost parcels found (recall), false alarms (alarms on parcels that were
    delivered later) per 1,000 parcels, and median days from a lost parcel's last real event to
    its alarm; per lane as well.
@@ -90,12 +92,19 @@ def parse_args():
     parser.add_argument(
         "--percentile",
         type=float,
-        help="what-if: overwrite the lanes' gap and transit figures by this percentile of the training "
-        "history (e.g. 0.99) instead of the 95th the lanes learn",
+        help="what-if: overwrite the lanes' quiet-spell (longest, second-longest) and transit figures by this "
+        "percentile of the training history (e.g. 0.99) instead of the 95th the lanes learn",
     )
     parser.add_argument("--stalled-floor", type=float, help="what-if: the rules' learned stalled floor (days)")
     parser.add_argument(
         "--late-floor", type=float, help="what-if: the rules' learned late floor (days; 999 leaves the late signal out)"
+    )
+    parser.add_argument("--late", action="store_true", help="what-if: the rules' learned late signal on")
+    parser.add_argument(
+        "--no-long-leg",
+        action="store_true",
+        help="what-if: learned mode without the second-longest quiet spell (the lanes' second_gap_p95 set to their "
+        "gap_p95), as before",
     )
     return parser.parse_args()
 
@@ -160,6 +169,9 @@ def setup_world(env):
     rules = quiet.ref("lost_parcel_reship.rule_domestic") | quiet.ref("lost_parcel_reship.rule_international")
     quiet["lost.parcel.rule"].search([("id", "not in", rules.ids)]).active = False
     rules.write({"active": True, "carrier_ids": [(6, 0, [c.id for c in carriers.values()])]})
+    # Learned mode as shipped: the fields' defaults, whatever this database's rules were created with.
+    learned = [name for name in rules._fields if name.startswith("learned_")]
+    rules.write(rules.default_get(learned))
     env.flush_all()
     return company, carriers, partners, rules
 
@@ -273,6 +285,20 @@ def replay(env, days, label):
             """,
             {"day": day, "previous": previous},
         )
+        # The day's events stored as a poll stores them: learned mode reads a parcel's own quiet spells.
+        env.cr.execute(
+            """
+            INSERT INTO stock_tracking_event (picking_id, company_id, carrier_id, occurred_at, status, event_key,
+                                              description, create_date, write_date, create_uid, write_uid)
+            SELECT d.picking_id, p.company_id, p.carrier_id, d.occurred_at,
+                   CASE WHEN d.delivered THEN 'delivered' ELSE 'in_transit' END,
+                   'dq-' || d.occurred_at, 'Benchmark scan', now(), now(), 1, 1
+              FROM dq_event d
+              JOIN stock_picking p ON p.id = d.picking_id
+             WHERE d.occurred_at > %(previous)s AND d.occurred_at <= %(day)s
+            """,
+            {"day": day, "previous": previous},
+        )
         env.invalidate_all()
         cases = env["lost.parcel.rule"]._detect_lost_parcels(now=day)
         for picking_id in cases.mapped("picking_id").ids:
@@ -345,10 +371,18 @@ def main():
             rules.write({"learned_stalled_floor_days": args.stalled_floor})
         if args.late_floor is not None:
             rules.write({"learned_late_floor_days": args.late_floor})
+        if args.late:
+            rules.write({"learned_use_late": True})
+        if args.no_long_leg:
+            for lane in lanes:
+                lane.second_gap_p95 = lane.gap_p95
+            env.flush_all()
         what_if = {
             "percentile": args.percentile,
             "stalled floor": args.stalled_floor,
             "late floor": args.late_floor,
+            "late signal": args.late or None,
+            "no long leg": args.no_long_leg or None,
         }
         if any(value is not None for value in what_if.values()):
             print("what-if: " + ", ".join(f"{k} {v}" for k, v in what_if.items() if v is not None))
@@ -379,10 +413,11 @@ def percentile(values, fraction):
 
 
 def override_percentile(env, lanes, training, training_ids, fraction):
-    """What-if: the lanes' ``gap_p95`` and ``transit_p95`` set to another percentile of the same
-    figures over the same training parcels (longest gap between consecutive events, shipped to
-    delivered). At 0.95 this reproduces what ``_compute_lanes`` stored."""
-    samples = defaultdict(lambda: ([], []))
+    """What-if: the lanes' ``gap_p95``, ``second_gap_p95`` and ``transit_p95`` set to another
+    percentile of the same figures over the same training parcels (longest and second-longest gap
+    between consecutive events, shipped to delivered). At 0.95 this reproduces what
+    ``_compute_lanes`` stored."""
+    samples = defaultdict(lambda: ([], [], []))
     env.cr.execute(
         "SELECT p.id, p.carrier_id, partner.country_id FROM stock_picking p"
         " JOIN res_partner partner ON partner.id = p.partner_id WHERE p.id = ANY(%s)",
@@ -390,25 +425,35 @@ def override_percentile(env, lanes, training, training_ids, fraction):
     )
     keys = {picking_id: (carrier_id, country_id) for picking_id, carrier_id, country_id in env.cr.fetchall()}
     for (_index, shipped, events, delivered), picking_id in zip(training, training_ids, strict=True):
-        gap = max((b - a) / DAY for a, b in itertools.pairwise(events)) if len(events) > 1 else 0.0
+        steps = [*sorted(((b - a) / DAY for a, b in itertools.pairwise(events)), reverse=True), 0.0, 0.0]
         carrier_id, country_id = keys[picking_id]
         for key in ((carrier_id, country_id), (carrier_id, False)):
-            samples[key][0].append(gap)
+            samples[key][0].append(steps[0])
             samples[key][1].append((delivered - shipped) / DAY)
+            samples[key][2].append(steps[1])
     for lane in lanes:
-        gaps, transits = samples.get((lane.carrier_id.id, lane.country_id.id), ([], []))
+        gaps, transits, seconds = samples.get((lane.carrier_id.id, lane.country_id.id), ([], [], []))
         if gaps:
-            lane.write({"gap_p95": percentile(gaps, fraction), "transit_p95": percentile(transits, fraction)})
+            lane.write(
+                {
+                    "gap_p95": percentile(gaps, fraction),
+                    "transit_p95": percentile(transits, fraction),
+                    "second_gap_p95": percentile(seconds, fraction),
+                }
+            )
     env.flush_all()
 
 
 def print_lanes(lanes, carriers, fraction):
     print("\nlearned lanes (training history), those of the benchmark's carriers:")
     label = f"p{100 * fraction:g}"
-    print(f"  {'lane':<44}{'delivered':>10}{'transit ' + label:>13}{'gap ' + label:>9}")
+    print(f"  {'lane':<44}{'delivered':>10}{'transit ' + label:>13}{'gap ' + label:>9}{'2nd gap ' + label:>13}")
     mine = lanes.filtered(lambda lane: lane.carrier_id.id in [c.id for c in carriers.values()])
     for lane in mine.sorted(lambda lane: (lane.carrier_id.name, lane.country_id.name or "")):
-        print(f"  {lane.display_name:<44}{lane.delivered:>10,}{lane.transit_p95:>13.1f}{lane.gap_p95:>9.1f}")
+        print(
+            f"  {lane.display_name:<44}{lane.delivered:>10,}{lane.transit_p95:>13.1f}{lane.gap_p95:>9.1f}"
+            f"{lane.second_gap_p95:>13.1f}"
+        )
 
 
 def print_results(test, test_ids, results, seconds, args):
