@@ -6,3 +6,4 @@ from . import test_poll_scale
 from . import test_claim_account
 from . import test_marketplace_account
 from . import test_tracking_reliability
+from . import test_secrets
