@@ -1114,12 +1114,24 @@ class LostParcelCase(models.Model):
     def _create_one_per_parcel(self, vals_list):
         """Create the cases; a parcel that meanwhile got its case from a concurrent detection (the
         scheduled run and the event-driven one racing) is skipped, not doubled: the partial
-        unique index of ``init`` refuses it, then the batch is created parcel by parcel."""
+        unique index of ``init`` refuses it, then the batch is created parcel by parcel.
+
+        The scheduled run may also meet a parcel the event-driven run holds (it claimed it with a
+        row lock and is opening its case): waiting for it ends in a deadlock (both insert the
+        parcel's case) or, once it commits, in a serialization failure (the parcel changed since
+        this run's snapshot). Such a parcel is skipped too, instead of losing the whole run: the
+        event-driven run that changed it is checking it. (If both runs deadlock on it parcel by
+        parcel, the next scheduled run opens its case.)"""
+        skipped = (
+            psycopg2.errors.UniqueViolation,
+            psycopg2.errors.SerializationFailure,
+            psycopg2.errors.DeadlockDetected,
+        )
         try:
             with self.env.cr.savepoint():
                 return self.create(vals_list)
-        except psycopg2.errors.UniqueViolation:
-            _logger.info("A concurrent detection opened some of these %s cases first", len(vals_list))
+        except skipped:
+            _logger.info("A concurrent detection holds some of these %s parcels: one by one", len(vals_list))
         cases = self.browse()
         for vals in vals_list:
             try:
@@ -1127,6 +1139,8 @@ class LostParcelCase(models.Model):
                     cases |= self.create([vals])
             except psycopg2.errors.UniqueViolation:
                 _logger.info("Parcel %s already has its case: not opened twice", vals["picking_id"])
+            except skipped as exc:
+                _logger.info("Parcel %s held by a concurrent detection (%s): skipped", vals["picking_id"], exc.pgcode)
         return cases
 
     def _default_reviewer(self, company):
