@@ -1144,11 +1144,22 @@ class LostParcelCase(models.Model):
         return cases
 
     def _default_reviewer(self, company):
-        """Who owns new cases of ``company``: the reviewer chosen in the settings, else the first
-        Lost Parcels manager of the company (on install, the administrator), so that no case
-        waits without an owner."""
+        """Who owns new cases of ``company``: the reviewer chosen in that company's settings, else
+        the first Lost Parcels manager of the company (on install, the administrator), so that no
+        case waits without an owner. Never a user outside the company: the reviewer another
+        company chose does not get this company's cases. (Before the reviewer was per company,
+        the one chosen was kept in the parameter ``lost_parcel_reship.reviewer_id``: still
+        honoured for the companies that user belongs to, until each company chooses its own.)"""
+        company = company.sudo()
+
+        def of_company(user):
+            return user.filtered(lambda u: u.active and not u.share and company in u.company_ids)
+
+        reviewer = of_company(company.lost_parcel_reviewer_id)
+        if reviewer:
+            return reviewer
         param = self.env["ir.config_parameter"].sudo().get_param("lost_parcel_reship.reviewer_id")
-        reviewer = self.env["res.users"].browse(int(param)).exists() if param else self.env["res.users"]
+        reviewer = of_company(self.env["res.users"].sudo().browse(int(param)).exists()) if param else None
         if reviewer:
             return reviewer
         managers = self.env.ref("lost_parcel_reship.group_lost_parcel_manager").sudo().users

@@ -29,3 +29,4 @@ from . import test_detection_events
 from . import test_demo
 from . import test_marketplace
 from . import test_access_matrix
+from . import test_detection_companies
