@@ -1219,17 +1219,20 @@ class LostParcelCase(models.Model):
         moved._close_false_alarm()
         to_review = cases - moved
         labels = dict(self.env["stock.picking"]._fields["tracking_status"]._description_selection(self.env))
+        bodies = {}
         for case in to_review:
             picking = case.picking_id
             if picking.tracking_error:
-                body = self.env._("Re-verification could not reach the carrier: %s", picking.tracking_error)
+                bodies[case.id] = self.env._("Re-verification could not reach the carrier: %s", picking.tracking_error)
             else:
-                body = self.env._(
+                bodies[case.id] = self.env._(
                     "Re-verified with the carrier: no movement (%(status)s, last event %(date)s).",
                     status=labels.get(picking.tracking_status, "-"),
                     date=format_datetime(self.env, picking.tracking_last_event_date) or "-",
                 )
-            case.message_post(body=body, subtype_xmlid="mail.mt_note")
+        # Internal notes, as message_post would write them, in one batch: a detection run
+        # re-verifies a whole batch of new cases (a fixed number of queries, not six per case).
+        to_review._message_log_batch(bodies=bodies, message_type="comment")
         to_review.write({"state": "to_review"})
         new_in_review = to_review & newly_detected
         new_in_review._notify_customer("opened")
