@@ -343,7 +343,8 @@ class ApiClient:
         except ValueError:
             return ""
         text = find_message(payload)
-        return f": {text}" if text else ""
+        # A remote API may quote what it was sent (a wrong key echoed back): never pass it on.
+        return f": {self.redact(str(text))}" if text else ""
 
     def _json(self, response):
         if not response.content.strip():

@@ -253,7 +253,11 @@ class BaseClient(ApiClient):
                         number, CarrierError(ERROR_MALFORMED, f"{self.label}: the answer did not mention {number}")
                     ),
                 )
-        return results
+        # Carriers quote what they were sent in their error texts: the account's credentials are masked.
+        return {
+            number: replace(result, error=self.redact(result.error)) if result.error else result
+            for number, result in results.items()
+        }
 
     def track_one(self, tracking_number):
         """The TrackingResult of one number; a blank one is a configuration failure, never sent."""

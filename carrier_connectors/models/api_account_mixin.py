@@ -33,6 +33,29 @@ class CarrierApiAccountMixin(models.AbstractModel):
         """The chatter note of an account whose credentials were cleared by a move."""
         raise NotImplementedError
 
+    def _api_redact(self, text):
+        """``text`` with this account's credentials masked: a remote error may quote what it was
+        sent (a wrong key echoed back), and its text is shown and kept on the account."""
+        account = self.sudo()
+        secrets = {str(account[name]) for name in self._api_secret_fields if account[name]}
+        for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text
+
+    def _export_rows(self, fields, *, _is_toplevel_call=True):
+        """Credentials are never exported, not even by a system administrator: ``exportable=False``
+        hides them from the export dialog, and this refuses a request that names them anyway
+        (directly, or through a relation such as a shipping method's account)."""
+        refused = [
+            self._fields[path[0]]
+            for path in fields
+            if path and path[0] in self._fields and not self._fields[path[0]].exportable
+        ]
+        if refused:
+            names = ", ".join(dict.fromkeys(field._description_string(self.env) for field in refused))
+            raise AccessError(self.env._("Credentials are never exported: %s.", names))
+        return super()._export_rows(fields, _is_toplevel_call=_is_toplevel_call)
+
     def _may_route_credentials(self):
         return self.env.su or self.env.user.has_group("base.group_system")
 

@@ -42,7 +42,7 @@ class CarrierClaimAccount(models.Model):
         "change clears the API key, so a key is never sent to a host it was not entered for.",
     )
     # System administrators only; never in logs, messages or the chatter.
-    api_key = fields.Char("API Key", groups="base.group_system", copy=False)
+    api_key = fields.Char("API Key", groups="base.group_system", copy=False, exportable=False)
     api_key_set = fields.Boolean("API Key Entered", compute="_compute_api_key_set")
     last_test_date = fields.Datetime(readonly=True)
     last_test_result = fields.Char(readonly=True)
@@ -79,8 +79,8 @@ class CarrierClaimAccount(models.Model):
         try:
             self._get_claims_client(max_attempts=1).test_connection()
         except ApiError as exc:
-            result, kind = str(exc), "danger"
-            message = self.env._("Connection to %(name)s failed: %(error)s", name=self.name, error=exc)
+            result, kind = self._api_redact(str(exc)), "danger"
+            message = self.env._("Connection to %(name)s failed: %(error)s", name=self.name, error=result)
         else:
             result, kind = self.env._("Connection OK"), "success"
             message = self.env._("Connection to %s works.", self.name)

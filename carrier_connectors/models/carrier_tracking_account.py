@@ -29,14 +29,14 @@ class CarrierTrackingAccount(models.Model):
         help="The provider's production API by default. Point it at the carrier sandbox to test.",
     )
     # Credentials: system administrators only; they never reach logs or the chatter.
-    api_key = fields.Char("API Key", groups="base.group_system", copy=False)
-    client_id = fields.Char("Client ID", groups="base.group_system", copy=False)
-    client_secret = fields.Char(groups="base.group_system", copy=False)
-    partner_id = fields.Char("Partner ID", groups="base.group_system", copy=False)
-    checkword = fields.Char("Check Word", groups="base.group_system", copy=False)
-    app_key = fields.Char("App Key", groups="base.group_system", copy=False)
-    app_secret = fields.Char(groups="base.group_system", copy=False)
-    webhook_secret = fields.Char(groups="base.group_system", copy=False)
+    api_key = fields.Char("API Key", groups="base.group_system", copy=False, exportable=False)
+    client_id = fields.Char("Client ID", groups="base.group_system", copy=False, exportable=False)
+    client_secret = fields.Char(groups="base.group_system", copy=False, exportable=False)
+    partner_id = fields.Char("Partner ID", groups="base.group_system", copy=False, exportable=False)
+    checkword = fields.Char("Check Word", groups="base.group_system", copy=False, exportable=False)
+    app_key = fields.Char("App Key", groups="base.group_system", copy=False, exportable=False)
+    app_secret = fields.Char(groups="base.group_system", copy=False, exportable=False)
+    webhook_secret = fields.Char(groups="base.group_system", copy=False, exportable=False)
     webhook_url = fields.Char(compute="_compute_webhook_url")
     supports_webhook = fields.Boolean(compute="_compute_provider_info")
     credential_fields = fields.Char(compute="_compute_provider_info")
@@ -122,8 +122,8 @@ class CarrierTrackingAccount(models.Model):
         try:
             self._get_client(max_attempts=1).test_connection()
         except CarrierError as exc:
-            result, kind = str(exc), "danger"
-            message = self.env._("Connection to %(name)s failed: %(error)s", name=self.name, error=exc)
+            result, kind = self._api_redact(str(exc)), "danger"
+            message = self.env._("Connection to %(name)s failed: %(error)s", name=self.name, error=result)
         else:
             result, kind = self.env._("Connection OK"), "success"
             message = self.env._("Connection to %s works.", self.name)

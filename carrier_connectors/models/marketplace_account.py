@@ -49,18 +49,23 @@ class MarketplaceAccount(models.Model):
         "system administrators change it; changing it, or the store, clears the credentials.",
     )
     # Credentials: system administrators only; they never reach logs, errors or the chatter.
-    shop_domain = fields.Char(groups="base.group_system", copy=False, help="e.g. my-shop.myshopify.com")
-    access_token = fields.Char(groups="base.group_system", copy=False)
-    client_id = fields.Char("Client ID", groups="base.group_system", copy=False)
-    client_secret = fields.Char(groups="base.group_system", copy=False)
-    refresh_token = fields.Char(groups="base.group_system", copy=False)
+    shop_domain = fields.Char(
+        groups="base.group_system", copy=False, exportable=False, help="e.g. my-shop.myshopify.com"
+    )
+    access_token = fields.Char(groups="base.group_system", copy=False, exportable=False)
+    client_id = fields.Char("Client ID", groups="base.group_system", copy=False, exportable=False)
+    client_secret = fields.Char(groups="base.group_system", copy=False, exportable=False)
+    refresh_token = fields.Char(groups="base.group_system", copy=False, exportable=False)
     marketplace_id = fields.Char(
         "Marketplace ID",
         groups="base.group_system",
         copy=False,
+        exportable=False,
         help="Amazon: e.g. ATVPDKIKX0DER (amazon.com). eBay: e.g. EBAY_US (the default).",
     )
-    seller_id = fields.Char("Seller ID", groups="base.group_system", copy=False, help="Amazon merchant token.")
+    seller_id = fields.Char(
+        "Seller ID", groups="base.group_system", copy=False, exportable=False, help="Amazon merchant token."
+    )
     credential_fields = fields.Char(compute="_compute_store_info")
     supports_buyer_claims = fields.Boolean(compute="_compute_store_info")
     buyer_claims_note = fields.Char(compute="_compute_store_info")
@@ -164,8 +169,8 @@ class MarketplaceAccount(models.Model):
         try:
             self._get_store_client(max_attempts=1).test_connection()
         except ApiError as exc:
-            result, kind = str(exc), "danger"
-            message = self.env._("Connection to %(name)s failed: %(error)s", name=self.name, error=exc)
+            result, kind = self._api_redact(str(exc)), "danger"
+            message = self.env._("Connection to %(name)s failed: %(error)s", name=self.name, error=result)
         else:
             result, kind = self.env._("Connection OK"), "success"
             message = self.env._("Connection to %s works.", self.name)

@@ -1145,12 +1145,24 @@ class LostParcelCase(models.Model):
     def _create_one_per_parcel(self, vals_list):
         """Create the cases; a parcel that meanwhile got its case from a concurrent detection (the
         scheduled run and the event-driven one racing) is skipped, not doubled: the partial
-        unique index of ``init`` refuses it, then the batch is created parcel by parcel."""
+        unique index of ``init`` refuses it, then the batch is created parcel by parcel.
+
+        The scheduled run may also meet a parcel the event-driven run holds (it claimed it with a
+        row lock and is opening its case): waiting for it ends in a deadlock (both insert the
+        parcel's case) or, once it commits, in a serialization failure (the parcel changed since
+        this run's snapshot). Such a parcel is skipped too, instead of losing the whole run: the
+        event-driven run that changed it is checking it. (If both runs deadlock on it parcel by
+        parcel, the next scheduled run opens its case.)"""
+        skipped = (
+            psycopg2.errors.UniqueViolation,
+            psycopg2.errors.SerializationFailure,
+            psycopg2.errors.DeadlockDetected,
+        )
         try:
             with self.env.cr.savepoint():
                 return self.create(vals_list)
-        except psycopg2.errors.UniqueViolation:
-            _logger.info("A concurrent detection opened some of these %s cases first", len(vals_list))
+        except skipped:
+            _logger.info("A concurrent detection holds some of these %s parcels: one by one", len(vals_list))
         cases = self.browse()
         for vals in vals_list:
             try:
@@ -1158,6 +1170,8 @@ class LostParcelCase(models.Model):
                     cases |= self.create([vals])
             except psycopg2.errors.UniqueViolation:
                 _logger.info("Parcel %s already has its case: not opened twice", vals["picking_id"])
+            except skipped as exc:
+                _logger.info("Parcel %s held by a concurrent detection (%s): skipped", vals["picking_id"], exc.pgcode)
         return cases
 
     def _in_company_lang(self):
@@ -1166,11 +1180,22 @@ class LostParcelCase(models.Model):
         return self.with_context(lang=self.company_id[:1].partner_id.lang or self.env.lang)
 
     def _default_reviewer(self, company):
-        """Who owns new cases of ``company``: the reviewer chosen in the settings, else the first
-        Lost Parcels manager of the company (on install, the administrator), so that no case
-        waits without an owner."""
+        """Who owns new cases of ``company``: the reviewer chosen in that company's settings, else
+        the first Lost Parcels manager of the company (on install, the administrator), so that no
+        case waits without an owner. Never a user outside the company: the reviewer another
+        company chose does not get this company's cases. (Before the reviewer was per company,
+        the one chosen was kept in the parameter ``lost_parcel_reship.reviewer_id``: still
+        honoured for the companies that user belongs to, until each company chooses its own.)"""
+        company = company.sudo()
+
+        def of_company(user):
+            return user.filtered(lambda u: u.active and not u.share and company in u.company_ids)
+
+        reviewer = of_company(company.lost_parcel_reviewer_id)
+        if reviewer:
+            return reviewer
         param = self.env["ir.config_parameter"].sudo().get_param("lost_parcel_reship.reviewer_id")
-        reviewer = self.env["res.users"].browse(int(param)).exists() if param else self.env["res.users"]
+        reviewer = of_company(self.env["res.users"].sudo().browse(int(param)).exists()) if param else None
         if reviewer:
             return reviewer
         managers = self.env.ref("lost_parcel_reship.group_lost_parcel_manager").sudo().users
@@ -1229,18 +1254,21 @@ class LostParcelCase(models.Model):
         moved = cases._moving_again()
         moved._close_false_alarm()
         to_review = cases - moved
+        bodies = {}
         for case in to_review:
             case = case._in_company_lang()
             picking = case.picking_id
             if picking.tracking_error:
-                body = case.env._("Re-verification could not reach the carrier: %s", picking.tracking_error)
+                bodies[case.id] = case.env._("Re-verification could not reach the carrier: %s", picking.tracking_error)
             else:
-                body = case.env._(
+                bodies[case.id] = case.env._(
                     "Re-verified with the carrier: no movement (%(status)s, last event %(date)s).",
                     status=picking._lost_parcel_tracking_status_label(),
                     date=format_datetime(case.env, picking.tracking_last_event_date) or "-",
                 )
-            case.message_post(body=body, subtype_xmlid="mail.mt_note")
+        # Internal notes, as message_post would write them, in one batch: a detection run
+        # re-verifies a whole batch of new cases (a fixed number of queries, not six per case).
+        to_review._message_log_batch(bodies=bodies, message_type="comment")
         to_review.write({"state": "to_review"})
         new_in_review = to_review & newly_detected
         new_in_review._notify_customer("opened")

@@ -24,6 +24,14 @@ class ResCompany(models.Model):
         "instead of waiting for the scheduled full run.",
     )
 
+    lost_parcel_reviewer_id = fields.Many2one(
+        "res.users",
+        "Lost Parcel Reviewer",
+        domain="[('share', '=', False), ('company_ids', 'in', id)]",
+        help="Owns every new lost-parcel case and gets its review activity. Empty: the company's first Lost "
+        "Parcels manager.",
+    )
+
     # Sending policy: per step, how the customer is told and with which template (empty: ours).
     lost_parcel_opened_mode = fields.Selection(
         NOTICE_MODES,

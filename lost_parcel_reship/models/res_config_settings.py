@@ -5,11 +5,12 @@ from odoo.exceptions import ValidationError
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    # Per company: one company's reviewer never owns another company's cases.
     lost_parcel_reviewer_id = fields.Many2one(
-        "res.users",
-        "Lost Parcel Reviewer",
-        config_parameter="lost_parcel_reship.reviewer_id",
-        domain="[('share', '=', False)]",
+        related="company_id.lost_parcel_reviewer_id",
+        readonly=False,
+        string="Lost Parcel Reviewer",
+        domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
         help="Owns every new lost-parcel case and gets its review activity. Empty: the company's first Lost "
         "Parcels manager.",
     )

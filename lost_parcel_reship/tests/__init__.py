@@ -30,3 +30,4 @@ from . import test_demo
 from . import test_marketplace
 from . import test_access_matrix
 from . import test_review_fixes
+from . import test_detection_companies

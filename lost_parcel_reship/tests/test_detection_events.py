@@ -73,6 +73,11 @@ class TestDetectionEvents(HttpCase, LostParcelCommon):
         )
 
     def test_a_burst_of_1000_changed_parcels_costs_the_queries_of_10(self):
+        """1,000 changed parcels are exactly one batch of the event-driven run (``EVENT_BATCH_SIZE``
+        is 1,000), so this compares one batch of 10 with one batch of 1,000, Odoo's own chunking of
+        UPDATEs (``models.UPDATE_BATCH_SIZE``, 100 rows) lifted. A burst of several batches, with
+        Odoo's chunking as it is, is ``test_a_burst_of_several_batches_costs_the_same_per_batch``."""
+
         def run_with(count, prefix):
             pickings = self._ship_pickings_in_batch(
                 [f"JD0INTRANSIT{prefix}{i:04d}" for i in range(count)], self.carrier, partner=self.customer_nl
@@ -94,6 +99,45 @@ class TestDetectionEvents(HttpCase, LostParcelCommon):
             run_with(3, "W")  # warm Odoo's caches first
             small, large = run_with(10, "A"), run_with(1000, "B")
         self.assertEqual(small, large, f"{small} queries for 10 changed parcels, {large} for 1,000")
+
+    def test_a_burst_of_several_batches_costs_the_same_per_batch(self):
+        """A burst larger than one batch, every parcel lost so that each opens its case. The run
+        commits a batch at a time (``EVENT_BATCH_SIZE`` parcels, 1,000 in production; batches of
+        100 here to keep the test short).
+
+        - Set-based: a batch of 100 costs what a batch of 10 costs. Odoo itself splits INSERTs and
+          UPDATEs into chunks of 100 rows (``models.INSERT_BATCH_SIZE``, ``UPDATE_BATCH_SIZE``):
+          lifted for this comparison, so that it shows what detection does per parcel.
+        - Per batch: 1, 2 and 3 batches of 100, Odoo's chunking as it is: each batch costs the same
+          number of queries. A production batch of 1,000 costs that plus Odoo's chunks (one INSERT
+          or UPDATE per 100 rows written), the same for every batch."""
+        size = 100
+
+        def run_with(count, prefix):
+            pickings = self._ship_pickings_in_batch(
+                [f"JD0LOST{prefix}{i:04d}" for i in range(count)], self.carrier, partner=self.customer_nl
+            )
+            pickings.date_done = self._days_ago(30)
+            pickings._update_tracking()  # the carrier says lost: every parcel queued
+            self.assertEqual(len(pickings.filtered("lost_parcel_detect_requested")), count)
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            self.env["lost.parcel.case"]._cron_detect_changed_parcels(batch_size=size)
+            self.env.flush_all()
+            queries = self.env.cr.sql_log_count - before
+            self.assertFalse(pickings.filtered("lost_parcel_detect_requested"), "every queued parcel was checked")
+            self.assertEqual(len(pickings.lost_parcel_case_ids), count, "one case per lost parcel")
+            return queries
+
+        run_with(size, "W")  # warm Odoo's caches, and empty the queue of the demo's parcels
+        with patch.object(models, "INSERT_BATCH_SIZE", 2000), patch.object(models, "UPDATE_BATCH_SIZE", 2000):
+            ten, hundred = run_with(10, "T"), run_with(size, "H")
+        self.assertEqual(ten, hundred, f"{ten} queries for a batch of 10 changed parcels, {hundred} for 100")
+        one, two, three = run_with(size, "A"), run_with(2 * size, "B"), run_with(3 * size, "C")
+        figures = f"{one}, {two}, {three} queries for 1, 2, 3 batches of {size}"
+        per_batch = two - one
+        self.assertEqual(three - two, per_batch, f"every further batch costs the same: {figures}")
+        self.assertLessEqual(one - per_batch, 2, f"besides its batches, the query that finds none left: {figures}")
 
     def test_a_parcel_moving_again_closes_its_open_case(self):
         _order, picking = self._shipped_and_polled("JD0STALLED7004")
