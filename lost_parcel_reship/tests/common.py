@@ -1,11 +1,29 @@
 """Base for lost-parcel tests: our own detection rules on top of the tracking test base."""
 
+import base64
 from datetime import timedelta
 
 from odoo import fields
 from odoo.tests import Form
+from odoo.tools import file_open
 
 from odoo.addons.carrier_connectors.tests.common import TrackingCommon
+
+
+def import_chinese(env, modules=("lost_parcel_reship", "carrier_connectors")):
+    """The addons' Chinese translations, imported as Settings > Translations > Import does it: the
+    .po alone (loading it as a module's terms would merge it with the .pot first)."""
+    for module in modules:
+        with file_open(f"{module}/i18n/zh_CN.po", "rb") as po_file:
+            env["base.language.import"].create(
+                {
+                    "name": "Chinese (Simplified)",
+                    "code": "zh_CN",
+                    "filename": "zh_CN.po",
+                    "data": base64.b64encode(po_file.read()),
+                    "overwrite": True,
+                }
+            ).import_lang()
 
 
 class LostParcelCommon(TrackingCommon):

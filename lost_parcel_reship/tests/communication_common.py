@@ -1,13 +1,11 @@
 """Base for customer-communication tests: a responsible who follows the cases, a Chinese-speaking
 customer, tracking links on the reship carriers, and helpers to read what the customer got."""
 
-import base64
-
 from freezegun import freeze_time
 
 from odoo.tests import Form, new_test_user
-from odoo.tools import file_open
 
+from .common import import_chinese
 from .reship_common import ReshipCommon
 
 
@@ -25,18 +23,7 @@ class CommunicationCommon(ReshipCommon):
         )
         cls.env["ir.config_parameter"].sudo().set_param("lost_parcel_reship.reviewer_id", cls.responsible.id)
         # The module's Chinese translation, imported as Settings > Translations > Import does it.
-        # (Loading it as a module's terms would merge it with the .pot first, which is regenerated
-        # when branches are merged: the import reads the .po alone.)
-        with file_open("lost_parcel_reship/i18n/zh_CN.po", "rb") as po_file:
-            cls.env["base.language.import"].create(
-                {
-                    "name": "Chinese (Simplified)",
-                    "code": "zh_CN",
-                    "filename": "zh_CN.po",
-                    "data": base64.b64encode(po_file.read()),
-                    "overwrite": True,
-                }
-            ).import_lang()
+        import_chinese(cls.env, modules=("lost_parcel_reship",))
         cls.customer_cn = cls.env["res.partner"].create(
             {
                 "name": "王芳",

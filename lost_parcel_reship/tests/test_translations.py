@@ -2,15 +2,13 @@
 # ruff: noqa: RUF001
 """The Simplified Chinese translation is complete and reads as a warehouse user expects."""
 
-import base64
 import os
 import re
 
 from odoo.modules.module import get_module_path
 from odoo.tests import TransactionCase, new_test_user, tagged
-from odoo.tools import file_open
 
-from .common import LostParcelCommon
+from .common import LostParcelCommon, import_chinese
 
 MODULES = ("lost_parcel_reship", "carrier_connectors")
 
@@ -139,22 +137,6 @@ class TestChineseTranslation(TransactionCase):
         tracking = dict(Picking._fields["tracking_status"]._description_selection(Picking.env))
         self.assertEqual(tracking["in_transit"], "运输中")
         self.assertEqual(tracking["delivered"], "已送达")
-
-
-def import_chinese(env):
-    """The addons' Chinese translations, imported as Settings > Translations > Import does it (the
-    .po alone, not merged with the .pot)."""
-    for module in MODULES:
-        with file_open(f"{module}/i18n/zh_CN.po", "rb") as po_file:
-            env["base.language.import"].create(
-                {
-                    "name": "Chinese (Simplified)",
-                    "code": "zh_CN",
-                    "filename": "zh_CN.po",
-                    "data": base64.b64encode(po_file.read()),
-                    "overwrite": True,
-                }
-            ).import_lang()
 
 
 @tagged("post_install", "-at_install")

@@ -10,104 +10,49 @@ database's other tracking accounts off while they run and back on afterwards.
 
 import threading
 import time
-import uuid
 from unittest.mock import patch
 
 import pytest
 
-import odoo
-from odoo import SUPERUSER_ID, Command, api
-from odoo.modules.registry import Registry
+from .world import create_world, database_registry, new_tag, only_account, ship, superuser_env
 
 PARCELS = 40
 
 
 @pytest.fixture(scope="module")
 def registry():
-    name = odoo.tools.config["db_name"]
-    if not name:
-        pytest.fail("run through tests/run.sh (pytest-odoo with --odoo-database): these tests need a database")
-    return Registry(name if isinstance(name, str) else name[0])
+    return database_registry()
 
 
 @pytest.fixture
 def sandbox():
-    from odoo.addons.carrier_connectors.sandbox.server import SandboxServer  # noqa: PLC0415
+    from odoo.addons.carrier_connectors.tests.common import sandbox_server  # noqa: PLC0415
 
     # Each answer takes 50 ms, as over a network, so that the two pollers overlap.
-    server = SandboxServer(latency=0.05).start()
+    server = sandbox_server()
+    server.state.latency = 0.05
     yield server
-    server.stop()
+    server.state.latency = 0.0
 
 
 @pytest.fixture
 def parcels(registry, sandbox):
     """PARCELS deliveries in flight on a DHL account of their own, committed; the database's other
     accounts off meanwhile."""
-    tag = uuid.uuid4().hex[:6].upper()
+    tag = new_tag()
     with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-        others = env["carrier.tracking.account"].search([])
-        others.active = False
-        account = env["carrier.tracking.account"].create(
-            {
-                "name": f"DHL {tag}",
-                "provider": "dhl",
-                "base_url": sandbox.url,
-                "api_key": "sandbox-key",
-                "rate_limit": 500,
-            }
-        )
-        carrier = env["delivery.carrier"].create(
-            {
-                "name": f"DHL {tag}",
-                "product_id": env["product.product"].create({"name": f"Ship {tag}", "type": "service"}).id,
-                "tracking_account_id": account.id,
-            }
-        )
-        product = env["product.product"].create({"name": f"Teapot {tag}", "is_storable": True})
-        warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
-        env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, PARCELS)
-        partner = env["res.partner"].create({"name": f"Customer {tag}", "country_id": env.ref("base.nl").id})
-        move = {
-            "name": product.name,
-            "product_id": product.id,
-            "product_uom_qty": 1,
-            "product_uom": product.uom_id.id,
-            "location_id": warehouse.lot_stock_id.id,
-            "location_dest_id": partner.property_stock_customer.id,
-        }
-        pickings = env["stock.picking"].create(
-            [
-                {
-                    "picking_type_id": warehouse.out_type_id.id,
-                    "partner_id": partner.id,
-                    "carrier_id": carrier.id,
-                    "carrier_tracking_ref": f"JD{tag}{index:03d}INTRANSIT",
-                    "location_id": warehouse.lot_stock_id.id,
-                    "location_dest_id": partner.property_stock_customer.id,
-                    "move_ids": [Command.create(move)],
-                }
-                for index in range(PARCELS)
-            ]
-        )
-        pickings.action_confirm()
-        pickings.action_assign()
-        pickings.move_ids.picked = True
-        pickings.button_validate()
-        ids, other_ids = pickings.ids, others.ids
+        env = superuser_env(cr, tracking_disable=True)
+        account, carrier, _rule = create_world(env, "dhl", tag, api_key="sandbox-key")
+        ids = ship(env, carrier, [f"JD{tag}{index:03d}INTRANSIT" for index in range(PARCELS)], tag).ids
     sandbox.state.reset()
-    yield ids
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        env["carrier.tracking.account"].browse(other_ids).active = True
-        env["carrier.tracking.account"].search([("name", "=", f"DHL {tag}")]).active = False
+    with only_account(registry, account.id):
+        yield ids
 
 
 def _poll(registry, errors, **kwargs):
     try:
         with registry.cursor() as cr:
-            api.Environment(cr, SUPERUSER_ID, {})["stock.picking"]._cron_update_tracking(**kwargs)
+            superuser_env(cr)["stock.picking"]._cron_update_tracking(**kwargs)
     except Exception as exc:
         errors.append(exc)
 
@@ -145,7 +90,9 @@ def test_two_pollers_never_ask_about_the_same_parcel(registry, sandbox, parcels)
     unanswered, stored, distinct = _outcome(registry, parcels)
     assert unanswered == 0
     assert stored == distinct and stored >= PARCELS * 3, (stored, distinct)
-    asked = [count for number, count in sandbox.state.calls.items() if "INTRANSIT" in number]
+    with registry.cursor() as cr:
+        numbers = set(superuser_env(cr)["stock.picking"].browse(parcels).mapped("carrier_tracking_ref"))
+    asked = [count for number, count in sandbox.state.calls.items() if number in numbers]
     assert len(asked) == PARCELS and set(asked) == {1}, "each number asked once, by one of the two"
 
 
