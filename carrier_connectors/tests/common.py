@@ -37,6 +37,44 @@ def frozen_sandbox_clock():
         yield frozen
 
 
+def ship_in_batch(env, refs, carrier, partner, product, source):
+    """One validated delivery per tracking reference from ``source`` to ``partner``, through the
+    stock flow but in batch (one create, confirm, reserve and validate for all): thousands of
+    parcels in flight without a sale order each. The stock is added first. No chatter for the
+    creation and the stock steps: the parcels' tracking is what the callers look at."""
+    picking_type = source.warehouse_id.out_type_id
+    destination = partner.property_stock_customer
+    env["stock.quant"]._update_available_quantity(product, source, len(refs))
+    quiet = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True))
+    move = {
+        "name": product.display_name,
+        "product_id": product.id,
+        "product_uom_qty": 1,
+        "product_uom": product.uom_id.id,
+        "location_id": source.id,
+        "location_dest_id": destination.id,
+    }
+    pickings = quiet["stock.picking"].create(
+        [
+            {
+                "picking_type_id": picking_type.id,
+                "partner_id": partner.id,
+                "carrier_id": carrier.id,
+                "carrier_tracking_ref": ref,
+                "location_id": source.id,
+                "location_dest_id": destination.id,
+                "move_ids": [Command.create(move)],
+            }
+            for ref in refs
+        ]
+    )
+    pickings.action_confirm()
+    pickings.action_assign()
+    pickings.move_ids.picked = True
+    pickings.button_validate()
+    return pickings.with_env(env)
+
+
 class TrackingCommon(TransactionCase):
     @classmethod
     def setUpClass(cls):
@@ -139,45 +177,10 @@ class TrackingCommon(TransactionCase):
 
     @classmethod
     def _ship_pickings_in_batch(cls, refs, carrier, partner=None, product=None):
-        """One validated delivery per tracking reference, through the stock flow but in batch
-        (one create, confirm, reserve and validate for all): thousands of parcels in flight without
-        a sale order each."""
-        partner = partner or cls.customer_nl
-        product = product or cls.product
-        picking_type = cls.stock_location.warehouse_id.out_type_id
-        source, destination = cls.stock_location, partner.property_stock_customer
-        cls.env["stock.quant"]._update_available_quantity(product, source, len(refs))
-        # No chatter for the creation and the stock steps: the parcels' tracking is what is tested.
-        quiet = cls.env(context=dict(cls.env.context, tracking_disable=True, mail_create_nolog=True))
-        pickings = quiet["stock.picking"].create(
-            [
-                {
-                    "picking_type_id": picking_type.id,
-                    "partner_id": partner.id,
-                    "carrier_id": carrier.id,
-                    "carrier_tracking_ref": ref,
-                    "location_id": source.id,
-                    "location_dest_id": destination.id,
-                    "move_ids": [
-                        Command.create(
-                            {
-                                "name": product.display_name,
-                                "product_id": product.id,
-                                "product_uom_qty": 1,
-                                "product_uom": product.uom_id.id,
-                                "location_id": source.id,
-                                "location_dest_id": destination.id,
-                            }
-                        )
-                    ],
-                }
-                for ref in refs
-            ]
+        """One validated delivery per tracking reference (``ship_in_batch``), from this world's stock."""
+        pickings = ship_in_batch(
+            cls.env, refs, carrier, partner or cls.customer_nl, product or cls.product, cls.stock_location
         )
-        pickings.action_confirm()
-        pickings.action_assign()
-        pickings.move_ids.picked = True
-        pickings.button_validate()
         return pickings.with_env(cls.env)
 
     @classmethod

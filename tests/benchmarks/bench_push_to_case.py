@@ -45,7 +45,9 @@ def parse_args():
 
 def setup(registry, args):
     """An AfterShip account, its carrier, and shipped parcels (committed)."""
-    from odoo import SUPERUSER_ID, Command, api, fields  # noqa: PLC0415
+    from odoo import SUPERUSER_ID, api, fields  # noqa: PLC0415
+
+    from odoo.addons.carrier_connectors.tests.common import ship_in_batch  # noqa: PLC0415
 
     run = uuid.uuid4().hex[:6].upper()
     with registry.cursor() as cr:
@@ -62,37 +64,7 @@ def setup(registry, args):
         warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
         refs = [f"CN{run}LOST{i:04d}" for i in range(args.pushes)]
         refs += [f"CN{run}INTRANSIT{i:04d}" for i in range(2 * args.answers)]
-        env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, len(refs))
-        destination = partner.property_stock_customer
-        pickings = env["stock.picking"].create(
-            [
-                {
-                    "picking_type_id": warehouse.out_type_id.id,
-                    "partner_id": partner.id,
-                    "carrier_id": carrier.id,
-                    "carrier_tracking_ref": ref,
-                    "location_id": warehouse.lot_stock_id.id,
-                    "location_dest_id": destination.id,
-                    "move_ids": [
-                        Command.create(
-                            {
-                                "name": product.name,
-                                "product_id": product.id,
-                                "product_uom_qty": 1,
-                                "product_uom": product.uom_id.id,
-                                "location_id": warehouse.lot_stock_id.id,
-                                "location_dest_id": destination.id,
-                            }
-                        )
-                    ],
-                }
-                for ref in refs
-            ]
-        )
-        pickings.action_confirm()
-        pickings.action_assign()
-        pickings.move_ids.picked = True
-        pickings.button_validate()
+        pickings = ship_in_batch(env, refs, carrier, partner, product, warehouse.lot_stock_id)
         pickings.date_done = fields.Datetime.subtract(fields.Datetime.now(), days=10)
         ids = dict(zip(refs, pickings.ids, strict=True))
         return account.id, company.id, ids

@@ -12,7 +12,7 @@ import odoo
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.modules.registry import Registry
 
-from odoo.addons.carrier_connectors.tests.common import sandbox_server
+from odoo.addons.carrier_connectors.tests.common import sandbox_server, ship_in_batch
 
 
 def database_registry():
@@ -70,41 +70,10 @@ def ship(env, carrier, refs, tag, shipped_days_ago=10):
     """One validated delivery to the Netherlands per tracking reference, shipped that long ago."""
     product = env["product.product"].create({"name": f"Teapot {tag}", "is_storable": True, "list_price": 40.0})
     warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
-    source = warehouse.lot_stock_id
-    env["stock.quant"]._update_available_quantity(product, source, len(refs))
     partner = env["res.partner"].create(
         {"name": f"Customer {tag}", "email": "c@example.com", "country_id": env.ref("base.nl").id}
     )
-    destination = partner.property_stock_customer
-    pickings = env["stock.picking"].create(
-        [
-            {
-                "picking_type_id": warehouse.out_type_id.id,
-                "partner_id": partner.id,
-                "carrier_id": carrier.id,
-                "carrier_tracking_ref": ref,
-                "location_id": source.id,
-                "location_dest_id": destination.id,
-                "move_ids": [
-                    Command.create(
-                        {
-                            "name": product.display_name,
-                            "product_id": product.id,
-                            "product_uom_qty": 1,
-                            "product_uom": product.uom_id.id,
-                            "location_id": source.id,
-                            "location_dest_id": destination.id,
-                        }
-                    )
-                ],
-            }
-            for ref in refs
-        ]
-    )
-    pickings.action_confirm()
-    pickings.action_assign()
-    pickings.move_ids.picked = True
-    pickings.button_validate()
+    pickings = ship_in_batch(env, refs, carrier, partner, product, warehouse.lot_stock_id)
     pickings.date_done = fields.Datetime.now() - timedelta(days=shipped_days_ago)
     return pickings
 
