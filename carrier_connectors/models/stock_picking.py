@@ -191,8 +191,13 @@ class StockPicking(models.Model):
             take = min(share, -(-left // (len(shares) - position)))
             domain = [*self._tracking_due_domain(), ("tracking_account_id", "=", account_id)]
             query = self._search(domain, limit=take, order="tracking_priority desc nulls last, tracking_next_check, id")
+            # Only the deliveries' rows are locked, never a row the domain joins (a picking type).
             rows = self.env.execute_query(
-                SQL("%s FOR UPDATE SKIP LOCKED", query.select(SQL.identifier(self._table, "id")))
+                SQL(
+                    "%s FOR UPDATE OF %s SKIP LOCKED",
+                    query.select(SQL.identifier(self._table, "id")),
+                    SQL.identifier(self._table),
+                )
             )
             claimed += [row[0] for row in rows]
             left -= len(rows)
