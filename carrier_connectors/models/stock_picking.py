@@ -33,8 +33,9 @@ ERROR_RETRY_HOURS = {"rate_limited": 0.5, "carrier_down": 0.5, "malformed": 1, "
 # A carrier's Retry-After up to this many seconds is waited for in the client thread; a longer one
 # requeues the parcels of that call for the time asked, and the thread goes on with other work.
 MAX_RETRY_WAIT = 5.0
-# Statuses that need someone soon: asked about three times as often.
-URGENT_STATUSES = (st.EXCEPTION, st.FAILED_ATTEMPT, st.RETURNING, st.NOT_FOUND)
+# Statuses that need someone soon: asked about three times as often. (An unknown number is not
+# one: the carrier will not know it better in two hours, see ERROR_RETRY_HOURS.)
+URGENT_STATUSES = (st.EXCEPTION, st.FAILED_ATTEMPT, st.RETURNING)
 # A parcel with no new event for this long is nearing the stalled thresholds: asked twice as often.
 QUIET_DAYS = 3
 
@@ -632,7 +633,7 @@ class StockPicking(models.Model):
 
         :return: (factor of the account's poll interval, priority: higher is asked first)
 
-        - a parcel in trouble (exception, failed attempt, on its way back, unknown number): every
+        - a parcel in trouble (exception, failed attempt, on its way back): every
           third of the interval, first in line;
         - a parcel quiet for ``QUIET_DAYS`` days, nearing the stalled thresholds: every half;
         - a parcel moving normally (a scan within a day, its first promise not passed) with its
