@@ -1,6 +1,6 @@
 from unittest.mock import patch
 
-from odoo import models
+from odoo import fields, models
 from odoo.tests import tagged
 
 from odoo.addons.carrier_connectors.clients import get_client_class
@@ -186,3 +186,21 @@ class TestDetection(LostParcelCommon):
             run_with(3, "W")  # warm Odoo's caches (model ids, activity type, parameters) first
             small, large = run_with(10, "A"), run_with(200, "B")
         self.assertEqual(small, large, f"detection ran {small} queries for 10 parcels and {large} for 200")
+
+    def test_a_parcel_with_an_open_case_is_asked_about_first_and_more_often(self):
+        # Quiet for 30 days, a stalled parcel is asked about every half interval (3 of the
+        # account's 6 hours); once its case is open, every third (2 hours) and before the others.
+        _order, with_case = self._shipped_and_polled("JD0STALLED9401")
+        _order, without = self._shipped_and_polled("JD0STALLED9402")
+        case = self.Case._cron_detect_lost_parcels().filtered(lambda c: c.picking_id == with_case)
+        self.assertTrue(case.is_open)
+        without.lost_parcel_case_ids.write({"state": "false_alarm"})  # closed: an ordinary quiet parcel
+
+        now = fields.Datetime.now()
+        (with_case | without)._update_tracking()
+
+        def hours_to_next_check(picking):
+            return round((picking.tracking_next_check - now).total_seconds() / 3600)
+
+        self.assertEqual((hours_to_next_check(with_case), hours_to_next_check(without)), (2, 3))
+        self.assertGreater(with_case.tracking_priority, without.tracking_priority)
