@@ -2,8 +2,6 @@ import itertools
 import logging
 import threading
 import time
-import traceback
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import psycopg2
@@ -18,9 +16,9 @@ from ..clients.base import (
     ERROR_KINDS,
     ERROR_MALFORMED,
     ERROR_NOT_FOUND,
-    OutOfTime,
     normalize_tracking_number,
 )
+from ..clients.calls import TrackingCalls
 from ..clients.status import EXCEPTION_KINDS, FINAL_STATUSES, STATUS_SELECTION
 
 _logger = logging.getLogger(__name__)
@@ -154,7 +152,7 @@ class StockPicking(models.Model):
         )
         return res
 
-    def _claim_for_tracking(self, limit, capacity=None, seconds=None, lease=None, batch_seconds=None):
+    def _claim_for_tracking(self, limit, capacity=None, seconds=None, lease=None, batch_seconds=None, backlog=None):
         """Claim up to ``limit`` due pickings, each account's most urgent first, skipping those
         another server holds, and lease them: their next check moves ``lease`` ahead, so that no
         other poller takes them once this transaction commits (which releases the row locks
@@ -163,10 +161,12 @@ class StockPicking(models.Model):
         :param dict capacity: {account id: numbers it may still be asked about in this run},
             filled from ``seconds`` (what its rate limit allows in the time left) and spent here
             across a run's batches; an account with none left is not claimed from.
-        :param float batch_seconds: what a batch takes: each account's share of the batch is what
-            its rate limit allows in that time, so a slow carrier never holds the batch up; the
-            batch is then shared out so that small shares are served whole and the large ones
-            split the rest.
+        :param float batch_seconds: how far ahead to keep each account busy: its share is what
+            its rate limit allows in that time (less its ``backlog``), so a slow carrier is never
+            given more than it can be asked; the batch is then shared out so that small shares
+            are served whole and the large ones split the rest.
+        :param dict backlog: {account id: numbers already claimed and not yet asked}, taken off
+            that share: an account is topped up, not claimed from twice.
         """
         capacity = {} if capacity is None else capacity
         due = self._read_group(self._tracking_due_domain(), ["tracking_account_id"], ["__count"])
@@ -180,7 +180,7 @@ class StockPicking(models.Model):
                     capacity[account.id] = account._tracking_capacity(seconds)
                 share = min(share, capacity[account.id])
             if batch_seconds is not None:
-                share = min(share, account._tracking_capacity(batch_seconds))
+                share = min(share, account._tracking_capacity(batch_seconds) - (backlog or {}).get(account.id, 0))
             if share > 0:
                 shares.append((share, account.id))
         shares.sort()
@@ -259,50 +259,64 @@ class StockPicking(models.Model):
     # ------------------------------------------------------------------ polling
     @api.model
     def _cron_update_tracking(self, batch_size=None, max_batches=None, time_budget=None):
-        """Poll due parcels, most urgent first, one committed batch at a time, for at most
-        ``time_budget`` seconds (``_tracking_time_budget``); what is left stays due for the next
+        """Poll due parcels, most urgent first, for at most ``time_budget`` seconds
+        (``_tracking_time_budget``), committing as it goes; what is left stays due for the next
         run, which Odoo starts at once while parcels remain (``ir.cron._notify_progress``).
 
-        - Each account gets the share of the run its rate limit allows (``_tracking_capacity``),
-          and of each batch what it allows in the time a batch takes: a slow carrier (USPS: 60
-          calls an hour) never holds a batch, or the run, past the budget.
+        - Each account gets the share of the run its rate limit allows (``_tracking_capacity``).
+          Its parcels are claimed a batch at a time (at most ``batch_size`` parcels over all
+          accounts), whenever what it has queued would not keep it busy for the next seconds: a
+          slow carrier (USPS: 60 calls an hour) never holds up the others, or the run past the
+          budget, and a fast one never waits for a slow one's batch to end.
         - Claimed parcels are leased and the lease committed before any HTTP call: no row lock is
           held while a carrier answers, and no other server polls the same parcel.
-        - The carriers are asked about the next batch (in threads, no ORM) while this thread
-          stores the answers of the previous one: the carriers' limits, not the database, set
-          the pace.
+        - The carriers are asked in threads (``TrackingCalls``: no ORM there, each account at its
+          own number of requests in flight) while this thread stores the answers as they come:
+          the carriers' limits, not the database, set the pace.
+
+        ``max_batches``: claim at most that many batches (tests).
         """
         param = self.env["ir.config_parameter"].sudo().get_param("carrier_connectors.poll_batch_size")
         batch_size = batch_size or int(param or DEFAULT_BATCH_SIZE)
         budget = time_budget or self._tracking_time_budget()
         deadline = time.monotonic() + budget
         lease = timedelta(seconds=2 * budget + 60)
-        capacity, done, pending, batch_seconds = {}, 0, None, 2.0
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracking-batch") as runner:
+        capacity, done, horizon, claiming, next_claim = {}, 0, 2.0, True, 0.0
+        with TrackingCalls(MAX_POLL_THREADS) as calls:
             while True:
                 started = time.monotonic()
-                batch, asked = self.browse(), None
-                if (max_batches is None or max_batches > 0) and started < deadline:
-                    batch = self._claim_tracking_batch(batch_size, capacity, deadline, lease, batch_seconds)
-                if batch:
+                batch = self.browse()
+                if claiming and (max_batches is None or max_batches > 0) and next_claim <= started < deadline:
+                    batch = self._claim_tracking_batch(
+                        batch_size, capacity, deadline, lease, horizon, backlog=calls.backlog
+                    )
+                    # A batch that took all it could find is looked for again at once; otherwise
+                    # the queues are full enough for now: the answers are stored first.
+                    next_claim = started if len(batch) >= batch_size else started + 0.5
+                    if batch:
+                        self._commit_tracking_progress()
+                        calls.add(batch._prepare_tracking_calls(batch.grouped("tracking_account_id"), deadline))
+                        max_batches = None if max_batches is None else max_batches - 1
+                answered = calls.collect(timeout=0.0 if batch else min(1.0, max(0.05, next_claim - started)))
+                if answered:
+                    ids = [pid for asked, _results in answered for pid in asked]
+                    results = {pid: result for _asked, found in answered for pid, result in found.items()}
+                    done += len(self.browse(ids)._store_polled_batch(results))
                     self._commit_tracking_progress()
-                    calls = batch._prepare_tracking_calls(batch.grouped("tracking_account_id"), deadline)
-                    asked = runner.submit(self._run_tracking_calls, calls)
-                    max_batches = None if max_batches is None else max_batches - 1
-                if pending:
-                    done += len(pending[0]._store_polled_batch(pending[1].result()))
-                    self._commit_tracking_progress()
-                pending = (batch, asked) if batch else None
-                if not batch:
+                if not batch and not answered and not calls.busy():
+                    # Nothing in flight and nothing claimed: a slow carrier's next call, or the end.
                     if max_batches == 0 or not self._tracking_calls_left(capacity, deadline):
                         break
-                    time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))  # a slow carrier's next call
-                batch_seconds = min(max(time.monotonic() - started, 1.0), 10.0)
+                    time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+                if time.monotonic() >= deadline:
+                    claiming = False  # store what is in flight (its calls stop at the deadline), then end
+                # Each account keeps queued what it can be asked in about two of these rounds.
+                horizon = min(max(2 * (time.monotonic() - started), 2.0), 10.0)
         self.env["ir.cron"]._notify_progress(done=done, remaining=self.search_count(self._tracking_due_domain()))
         return done
 
     @api.model
-    def _claim_tracking_batch(self, batch_size, capacity, deadline, lease, batch_seconds):
+    def _claim_tracking_batch(self, batch_size, capacity, deadline, lease, batch_seconds, backlog=None):
         """``_claim_for_tracking`` at the start of a transaction (the work before it is committed),
         tried again in a new transaction when another poller's lease, committed after this one's
         snapshot, makes PostgreSQL refuse to lock a row (a serialization failure)."""
@@ -315,6 +329,7 @@ class StockPicking(models.Model):
                     seconds=deadline - time.monotonic(),
                     lease=lease,
                     batch_seconds=batch_seconds,
+                    backlog=backlog,
                 )
             except psycopg2.errors.SerializationFailure:
                 if getattr(threading.current_thread(), "testing", False) or attempt == 4:
@@ -367,8 +382,8 @@ class StockPicking(models.Model):
     @api.model
     def _prepare_tracking_calls(self, pickings_by_account, deadline=None):
         """The carrier calls that answer for {account: pickings} (ORM work, in this thread), for
-        ``_run_tracking_calls``; per-parcel errors come back as failed results. Every account's
-        calls share one thread pool, so one carrier's
+        ``_run_tracking_calls`` or the poll's ``TrackingCalls``; per-parcel errors come back as
+        failed results. Every account's calls share one thread pool, so one carrier's
         Retry-After waits overlap the other carriers' work; each account keeps to its own
         number of parallel requests (and its rate limit, in the client).
 
@@ -420,53 +435,15 @@ class StockPicking(models.Model):
 
     @staticmethod
     def _run_tracking_calls(calls):
-        """Make the calls ``_prepare_tracking_calls`` planned, in threads (no ORM here: it may run
-        beside the thread that stores the previous batch). {picking id: TrackingResult}; a chunk
-        not asked in time (``OutOfTime``) has none."""
-        results, tasks, limits = dict(calls["results"]), calls["tasks"], calls["limits"]
-        slots = {account_id: threading.Semaphore(limit) for account_id, limit in limits.items()}
-
-        def fetch(task):  # runs in a worker thread: no ORM here
-            account_id, client_cls, options, numbers, chunk = task
-            try:
-                with slots[account_id]:
-                    if options.get("deadline") is not None and time.monotonic() >= options["deadline"]:
-                        return {}  # out of time: these parcels stay due for the next run
-                    answer = client_cls(**options).track(chunk)
-                return {pid: answer[number] for number in chunk for pid in numbers[number]}
-            except OutOfTime:
-                return {}  # the rate limit allows this call only after the deadline: next run
-            except Exception as exc:  # one bad chunk never stops the batch
-                return chunk_failure(client_cls, options, numbers, chunk, exc)
-
-        def chunk_failure(client_cls, options, numbers, chunk, exc):
-            """Each parcel of ``chunk`` fails with ``exc``, credentials masked in the log and the error."""
-            secrets = [str(v) for v in (options.get("credentials") or {}).values() if v and len(str(v)) >= 4]
-
-            def redact(text):
-                for secret in sorted(secrets, key=len, reverse=True):
-                    text = text.replace(secret, "***")
-                return text
-
-            trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            _logger.warning(
-                "%s: %s while tracking %s number(s), each gets a malformed-answer error:\n%s",
-                client_cls.label,
-                exc.__class__.__name__,
-                len(chunk),
-                redact(trace),
-            )
-            error = CarrierError(
-                ERROR_MALFORMED,
-                f"{client_cls.label}: unexpected error ({exc.__class__.__name__}: {redact(str(exc))[:200]})",
-            )
-            return {pid: TrackingResult.failure(number, error) for number in chunk for pid in numbers[number]}
-
-        if tasks:
-            workers = min(MAX_POLL_THREADS, sum(limits.values()), len(tasks))
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tracking") as pool:
-                for answer in pool.map(fetch, tasks):
-                    results.update(answer)
+        """Make the calls ``_prepare_tracking_calls`` planned, in threads (``TrackingCalls``: no ORM
+        there), and wait for them all. {picking id: TrackingResult}; a chunk not asked in time
+        (``OutOfTime``) has none."""
+        results = {}
+        with TrackingCalls(MAX_POLL_THREADS) as pending:
+            pending.add(calls)
+            while answered := pending.collect():
+                for _asked, found in answered:
+                    results.update(found)
         return results
 
     def _apply_tracking_results(self, results, keep_newer=False):
@@ -510,16 +487,24 @@ class StockPicking(models.Model):
     def _store_tracking_results(self, results, keep_newer=False):
         Event = self.env["stock.tracking.event"]
         pickings = self.browse(list(results))
-        known = {
-            (row["picking_id"][0], row["event_key"])
-            for row in Event.sudo().search_read([("picking_id", "in", pickings.ids)], ["picking_id", "event_key"])
-        }
+        # The events already stored, by key: one query, no record (a poll re-reads every parcel's
+        # history; most answers repeat it).
+        Event.flush_model(["picking_id", "event_key"])
+        known = set(
+            self.env.execute_query(
+                SQL(
+                    "SELECT picking_id, event_key FROM stock_tracking_event WHERE picking_id = ANY(%s)",
+                    pickings.ids,
+                )
+            )
+        )
         new_events = []
         now = fields.Datetime.now()
         changed = self.browse()
         updated = set()
         labels = dict(STATUS_SELECTION)
         notes = {}
+        writes = {}
         for picking in pickings:
             result = results[picking.id]
             for event in result.events:
@@ -548,7 +533,13 @@ class StockPicking(models.Model):
                     notes[picking.id] = self.env._(
                         "Tracking: %(new)s%(detail)s", new=labels[vals["tracking_status"]], detail=detail
                     )
-            picking.write(vals)
+            # Only what changed is written, and deliveries with the same changes in one write: an
+            # answer that repeats what is known costs its share of one UPDATE, not a write each.
+            vals = {name: value for name, value in vals.items() if (picking[name] or False) != (value or False)}
+            if vals:
+                writes.setdefault(tuple(sorted(vals.items())), []).append(picking.id)
+        for vals, ids in writes.items():
+            self.browse(ids).write(dict(vals))
         # Events are the carrier's facts, not the user's input: stored whoever asked the update.
         Event.sudo().create(new_events)
         if notes:

@@ -135,7 +135,7 @@ class SandboxState:
 
 
 def _admin(request, state):
-    """``/_sandbox`` endpoints: health, pin scenarios, set the injected failure rate."""
+    """``/_sandbox`` endpoints: health, pin scenarios, set the injected failure rate and the latency."""
     if request.path == "/_sandbox/health":
         return Response(200, {"status": "ok", "providers": sorted({r[3] for r in ROUTES})})
     if request.path == "/_sandbox/scenarios" and request.method == "POST":
@@ -151,9 +151,10 @@ def _admin(request, state):
     if request.path == "/_sandbox/config" and request.method == "POST":
         config = request.json() or {}
         state.fail_rate = float(config.get("fail_rate", state.fail_rate))
+        state.latency = float(config.get("latency", state.latency))
         if "retry_after" in config:
             state.retry_after = None if config["retry_after"] is None else float(config["retry_after"])
-        return Response(200, {"fail_rate": state.fail_rate, "retry_after": state.retry_after})
+        return Response(200, {"fail_rate": state.fail_rate, "retry_after": state.retry_after, "latency": state.latency})
     if request.path == "/_sandbox/stats":
         return Response(200, {"requests": dict(state.requests)})
     # Anything else under /_sandbox/ may be a provider's own test control (``/_sandbox/<provider>/...``).

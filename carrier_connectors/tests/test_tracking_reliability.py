@@ -13,6 +13,8 @@ from ..sandbox.core import CREDENTIALS
 from .common import TrackingCommon
 
 LOGGER = "odoo.addons.carrier_connectors.models.stock_picking"
+# The threads that call the carriers log a chunk that failed there.
+CALLS_LOGGER = "odoo.addons.carrier_connectors.clients.calls"
 
 
 @tagged("post_install", "-at_install")
@@ -50,7 +52,7 @@ class TestTrackingReliability(TrackingCommon):
 
         with (
             patch.object(DhlClient, "track", track_or_overflow),
-            self.assertLogs(LOGGER, "WARNING") as logs,
+            self.assertLogs(CALLS_LOGGER, "WARNING") as logs,
         ):
             (good | broken)._update_tracking()
         self.assertIn("OverflowError", logs.output[0])
