@@ -16,10 +16,25 @@ import traceback
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 
+import requests
+
 from .api import OutOfTime
 from .base import ERROR_MALFORMED, CarrierError, TrackingResult
 
 _logger = logging.getLogger(__name__)
+
+# Each pool thread keeps one HTTP session per account, so that the connection to a carrier is
+# reused from one call to the next (keep-alive), and no cookie goes from one account to another.
+_thread = threading.local()
+
+
+def account_session(account_id):
+    sessions = getattr(_thread, "sessions", None)
+    if sessions is None:
+        sessions = _thread.sessions = {}
+    if account_id not in sessions:
+        sessions[account_id] = requests.Session()
+    return sessions[account_id]
 
 
 class TrackingCalls:
@@ -112,11 +127,11 @@ def call_carrier(task):
     """{picking id: TrackingResult} for one chunk of numbers; {} when its account's rate limit
     allows the call only after the poll's deadline (the parcels stay due for the next run). Any
     exception becomes the error of each of the chunk's parcels: one bad chunk never stops the rest."""
-    _account_id, client_cls, options, numbers, chunk = task
+    account_id, client_cls, options, numbers, chunk = task
     try:
         if options.get("deadline") is not None and time.monotonic() >= options["deadline"]:
             return {}  # out of time: these parcels stay due for the next run
-        answer = client_cls(**options).track(chunk)
+        answer = client_cls(**{"session": account_session(account_id), **options}).track(chunk)
         return {pid: answer[number] for number in chunk for pid in numbers[number]}
     except OutOfTime:
         return {}

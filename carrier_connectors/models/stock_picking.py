@@ -28,6 +28,9 @@ DEFAULT_BATCH_SIZE = 200
 MAX_POLL_THREADS = 32
 # How soon to look again after each kind of error, in hours.
 ERROR_RETRY_HOURS = {"rate_limited": 0.5, "carrier_down": 0.5, "malformed": 1, "not_found": 12}
+# An account found with fewer parcels due than a poll asked for is not searched again for this
+# long within the run (parcels that fall due meanwhile wait at most that).
+DRAINED_SECONDS = 5.0
 # A carrier's Retry-After up to this many seconds is waited for in the client thread; a longer one
 # requeues the parcels of that call for the time asked, and the thread goes on with other work.
 MAX_RETRY_WAIT = 5.0
@@ -129,11 +132,16 @@ class StockPicking(models.Model):
     # ------------------------------------------------------------------ domains
     @api.model
     def _tracking_due_domain(self, now=None):
+        # Outgoing types and active accounts as ids (a few rows each), not as joins: a condition on
+        # the deliveries' own columns lets PostgreSQL walk the claim index in its order and stop
+        # at the batch, instead of sorting every due parcel of the account.
+        outgoing = self.env["stock.picking.type"].sudo().with_context(active_test=False)
+        accounts = self.env["carrier.tracking.account"].sudo()
         return [
             ("state", "=", "done"),
-            ("picking_type_code", "=", "outgoing"),
+            ("picking_type_id", "in", outgoing.search([("code", "=", "outgoing")]).ids),
             ("carrier_tracking_ref", "!=", False),
-            ("tracking_account_id.active", "=", True),
+            ("tracking_account_id", "in", accounts.search([]).ids),
             ("tracking_status", "not in", list(FINAL_STATUSES)),
             "|",
             ("tracking_next_check", "=", False),
@@ -152,7 +160,9 @@ class StockPicking(models.Model):
         )
         return res
 
-    def _claim_for_tracking(self, limit, capacity=None, seconds=None, lease=None, batch_seconds=None, backlog=None):
+    def _claim_for_tracking(
+        self, limit, capacity=None, seconds=None, lease=None, batch_seconds=None, backlog=None, drained=None
+    ):
         """Claim up to ``limit`` due pickings, each account's most urgent first, skipping those
         another server holds, and lease them: their next check moves ``lease`` ahead, so that no
         other poller takes them once this transaction commits (which releases the row locks
@@ -167,14 +177,18 @@ class StockPicking(models.Model):
             are served whole and the large ones split the rest.
         :param dict backlog: {account id: numbers already claimed and not yet asked}, taken off
             that share: an account is topped up, not claimed from twice.
+        :param dict drained: {account id: ``time.monotonic()`` until which it is not looked at},
+            filled here when an account has fewer parcels due than asked (a run's claims do not
+            search again and again an account that has none).
         """
         capacity = {} if capacity is None else capacity
-        due = self._read_group(self._tracking_due_domain(), ["tracking_account_id"], ["__count"])
+        lease_until = fields.Datetime.now() + lease if lease else None
         shares = []
-        for account, count in due:
-            if not account:
+        drained = {} if drained is None else drained
+        for account in self.env["carrier.tracking.account"].sudo().search([]):
+            if drained.get(account.id, 0) > time.monotonic():
                 continue
-            share = count
+            share = limit
             if seconds is not None:
                 if account.id not in capacity:
                     capacity[account.id] = account._tracking_capacity(seconds)
@@ -186,35 +200,49 @@ class StockPicking(models.Model):
         shares.sort()
         claimed = []
         left = limit
-        for position, (share, account_id) in enumerate(shares):
-            if left <= 0:
+        # No count first: each account is asked for its share, and what the accounts with fewer
+        # parcels due leave goes, in a second round, to those that had more than their share.
+        for _round in range(2):
+            fuller = []
+            for position, (share, account_id) in enumerate(shares):
+                if left <= 0:
+                    break
+                take = min(share, -(-left // (len(shares) - position)))
+                rows = self._claim_account_parcels(account_id, take, lease_until)
+                claimed += rows
+                left -= len(rows)
+                if seconds is not None:
+                    capacity[account_id] -= len(rows)
+                if len(rows) < take:
+                    drained[account_id] = time.monotonic() + DRAINED_SECONDS
+                elif share > take:
+                    fuller.append((share - take, account_id))
+            shares = fuller
+            if not shares or left <= 0:
                 break
-            take = min(share, -(-left // (len(shares) - position)))
-            domain = [*self._tracking_due_domain(), ("tracking_account_id", "=", account_id)]
-            query = self._search(domain, limit=take, order="tracking_priority desc nulls last, tracking_next_check, id")
-            # Only the deliveries' rows are locked, never a row the domain joins (a picking type).
-            rows = self.env.execute_query(
-                SQL(
-                    "%s FOR UPDATE OF %s SKIP LOCKED",
-                    query.select(SQL.identifier(self._table, "id")),
-                    SQL.identifier(self._table),
-                )
-            )
-            claimed += [row[0] for row in rows]
-            left -= len(rows)
-            if seconds is not None:
-                capacity[account_id] -= len(rows)
         if claimed and lease:
-            self.env.execute_query(
-                SQL(
-                    "UPDATE %s SET tracking_next_check = %s WHERE id IN %s",
-                    SQL.identifier(self._table),
-                    fields.Datetime.now() + lease,
-                    tuple(claimed),
-                )
-            )
             self.invalidate_model(["tracking_next_check"])
         return self.browse(claimed)
+
+    def _claim_account_parcels(self, account_id, limit, lease_until=None):
+        """Lock up to ``limit`` due parcels of one account, most urgent first, skipping those
+        another server holds, and move their next check to ``lease_until`` in the same statement;
+        only the deliveries' rows are locked, never a row the domain joins. Their ids."""
+        domain = [*self._tracking_due_domain(), ("tracking_account_id", "=", account_id)]
+        query = self._search(domain, limit=limit, order="tracking_priority desc nulls last, tracking_next_check, id")
+        locked = SQL(
+            "%s FOR UPDATE OF %s SKIP LOCKED",
+            query.select(SQL.identifier(self._table, "id")),
+            SQL.identifier(self._table),
+        )
+        if lease_until:
+            locked = SQL(
+                "UPDATE %s SET tracking_next_check = %s WHERE id = ANY(ARRAY(%s)) RETURNING id",
+                SQL.identifier(self._table),
+                lease_until,
+                locked,
+            )
+        return [row[0] for row in self.env.execute_query(locked)]
 
     @api.model
     def _tracking_time_budget(self):
@@ -281,20 +309,21 @@ class StockPicking(models.Model):
         budget = time_budget or self._tracking_time_budget()
         deadline = time.monotonic() + budget
         lease = timedelta(seconds=2 * budget + 60)
-        capacity, done, horizon, claiming, next_claim = {}, 0, 2.0, True, 0.0
+        capacity, drained, done, horizon, claiming, next_claim = {}, {}, 0, 2.0, True, 0.0
         with TrackingCalls(MAX_POLL_THREADS) as calls:
             while True:
                 started = time.monotonic()
                 batch = self.browse()
                 if claiming and (max_batches is None or max_batches > 0) and next_claim <= started < deadline:
                     batch = self._claim_tracking_batch(
-                        batch_size, capacity, deadline, lease, horizon, backlog=calls.backlog
+                        batch_size, capacity, deadline, lease, horizon, backlog=calls.backlog, drained=drained
                     )
                     # A batch that took all it could find is looked for again at once; otherwise
                     # the queues are full enough for now: the answers are stored first.
                     next_claim = started if len(batch) >= batch_size else started + 0.5
                     if batch:
                         self._commit_tracking_progress()
+                        batch.fetch(["tracking_account_id", "carrier_tracking_ref"])
                         calls.add(batch._prepare_tracking_calls(batch.grouped("tracking_account_id"), deadline))
                         max_batches = None if max_batches is None else max_batches - 1
                 answered = calls.collect(timeout=0.0 if batch else min(1.0, max(0.05, next_claim - started)))
@@ -316,7 +345,7 @@ class StockPicking(models.Model):
         return done
 
     @api.model
-    def _claim_tracking_batch(self, batch_size, capacity, deadline, lease, batch_seconds, backlog=None):
+    def _claim_tracking_batch(self, batch_size, capacity, deadline, lease, batch_seconds, backlog=None, drained=None):
         """``_claim_for_tracking`` at the start of a transaction (the work before it is committed),
         tried again in a new transaction when another poller's lease, committed after this one's
         snapshot, makes PostgreSQL refuse to lock a row (a serialization failure)."""
@@ -330,6 +359,7 @@ class StockPicking(models.Model):
                     lease=lease,
                     batch_seconds=batch_seconds,
                     backlog=backlog,
+                    drained=drained,
                 )
             except psycopg2.errors.SerializationFailure:
                 if getattr(threading.current_thread(), "testing", False) or attempt == 4:
@@ -487,6 +517,9 @@ class StockPicking(models.Model):
     def _store_tracking_results(self, results, keep_newer=False):
         Event = self.env["stock.tracking.event"]
         pickings = self.browse(list(results))
+        # Only the columns the summary is made of, not every column of a delivery (each first
+        # read of a field would fetch them all).
+        pickings.fetch([*self._prepare_tracking_reset_vals(), "tracking_priority", "tracking_account_id"])
         # The events already stored, by key: one query, no record (a poll re-reads every parcel's
         # history; most answers repeat it).
         Event.flush_model(["picking_id", "event_key"])
@@ -538,8 +571,10 @@ class StockPicking(models.Model):
             vals = {name: value for name, value in vals.items() if (picking[name] or False) != (value or False)}
             if vals:
                 writes.setdefault(tuple(sorted(vals.items())), []).append(picking.id)
+        # No field of the summary is a tracked field: the status change gets its own note below,
+        # so the write skips reading every tracked field of every delivery first.
         for vals, ids in writes.items():
-            self.browse(ids).write(dict(vals))
+            self.browse(ids).with_context(mail_notrack=True).write(dict(vals))
         # Events are the carrier's facts, not the user's input: stored whoever asked the update.
         Event.sudo().create(new_events)
         if notes:

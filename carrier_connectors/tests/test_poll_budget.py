@@ -124,6 +124,31 @@ class TestPollBudget(TrackingCommon):
         self.assertEqual(self._due(pickings), pickings - claimed, "another poller sees only the other one")
         self.assertEqual(Picking._claim_for_tracking(5), pickings - claimed)
 
+    def test_a_batch_left_by_an_account_with_few_parcels_goes_to_the_others(self):
+        # A batch of 6 over two accounts: DHL has 1 parcel due, AfterShip 8; AfterShip gets the
+        # other 5 places of the same batch.
+        few = self._ship_pickings_in_batch(["JD0INTRANSIT9901"], self.carrier)
+        many = self._ship_pickings_in_batch([f"RM0INTRANSIT99{i:02d}" for i in range(8)], self.fast_carrier)
+
+        claimed = self.env["stock.picking"]._claim_for_tracking(6, lease=timedelta(minutes=5))
+
+        self.assertEqual(claimed & few, few)
+        self.assertEqual(len(claimed & many), 5)
+
+    def test_a_fast_account_is_asked_throughout_while_a_slow_one_waits_for_its_limit(self):
+        # DHL at one call a second, AfterShip unlimited: in a 5-second run whose batches hold 4
+        # parcels, AfterShip's 40 parcels do not wait behind DHL's calls; every one is asked while
+        # DHL is asked as often as its limit allows.
+        self.account.rate_limit = 1
+        slow = self._ship_pickings_in_batch([f"JD0INTRANSIT97{i:02d}" for i in range(10)], self.carrier)
+        fast = self._ship_pickings_in_batch([f"RM0INTRANSIT97{i:02d}" for i in range(40)], self.fast_carrier)
+
+        self.env["stock.picking"]._cron_update_tracking(batch_size=4, time_budget=5)
+
+        self.assertEqual(fast.mapped("tracking_status"), ["in_transit"] * 40)
+        self.assertGreaterEqual(len(slow.filtered("tracking_last_check")), 4)
+        self.assertFalse(slow.filtered(lambda p: p.tracking_error), "not asked in time is not an error")
+
     def test_the_budget_follows_the_cron_time_limit_or_the_parameter(self):
         Picking = self.env["stock.picking"]
         params = self.env["ir.config_parameter"].sudo()

@@ -120,6 +120,13 @@ def test_two_lost_pushes_at_once_then_both_detections_racing_open_one_case(regis
     with registry.cursor() as cr:
         env = superuser_env(cr)
         picking = env["stock.picking"].browse(picking_id)
+        if cases_per_parcel(env, picking) == {picking_id: 0}:
+            # The rare interleaving where both runs, retrying parcel by parcel, deadlock on it
+            # again and both skip it (``_create_one_per_parcel``): never two cases, and the
+            # next scheduled run opens the one.
+            assert outcomes == [0, 0], outcomes
+            env["lost.parcel.case"]._cron_detect_lost_parcels()
+            env.invalidate_all()
         assert cases_per_parcel(env, picking) == {picking_id: 1}, outcomes
         assert len(picking.lost_parcel_case_ids) == 1, outcomes
         assert "exception" in picking.lost_parcel_case_ids.reason_ids.mapped("signal")
