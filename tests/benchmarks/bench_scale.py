@@ -16,7 +16,8 @@ tracking number (the poll and the detection read only ``stock_picking`` and its 
   ``--budget`` seconds, called again while parcels remain) for ``--seconds``. Printed per provider:
   calls made, the calls its limit allowed while it still had parcels due, the share used, parcels
   updated; then, on a sample, the straightforward way (one request and one write per delivery in
-  a loop, as OCA ``delivery_state`` polls) and the ratio.
+  a loop, as OCA ``delivery_state`` polls) and the ratio. ``--warm``: the parcels were polled once
+  before (not timed), so the answers mostly repeat what is known: the steady state.
 - ``detection``: ``--parcels`` parcels in transit with ``--events`` events each (1,000,000 for the
   defaults), 1 % of them quiet for 30 days; one full detection run (``lost.parcel.rule
   ._detect_lost_parcels``): seconds, SQL queries, cases opened, Python memory peak (tracemalloc)
