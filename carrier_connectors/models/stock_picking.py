@@ -183,6 +183,7 @@ class StockPicking(models.Model):
         """
         capacity = {} if capacity is None else capacity
         lease_until = fields.Datetime.now() + lease if lease else None
+        due = self._tracking_due_domain()
         shares = []
         drained = {} if drained is None else drained
         for account in self.env["carrier.tracking.account"].sudo().search([]):
@@ -208,7 +209,7 @@ class StockPicking(models.Model):
                 if left <= 0:
                     break
                 take = min(share, -(-left // (len(shares) - position)))
-                rows = self._claim_account_parcels(account_id, take, lease_until)
+                rows = self._claim_account_parcels(due, account_id, take, lease_until)
                 claimed += rows
                 left -= len(rows)
                 if seconds is not None:
@@ -224,11 +225,12 @@ class StockPicking(models.Model):
             self.invalidate_model(["tracking_next_check"])
         return self.browse(claimed)
 
-    def _claim_account_parcels(self, account_id, limit, lease_until=None):
-        """Lock up to ``limit`` due parcels of one account, most urgent first, skipping those
-        another server holds, and move their next check to ``lease_until`` in the same statement;
-        only the deliveries' rows are locked, never a row the domain joins. Their ids."""
-        domain = [*self._tracking_due_domain(), ("tracking_account_id", "=", account_id)]
+    def _claim_account_parcels(self, due, account_id, limit, lease_until=None):
+        """Lock up to ``limit`` parcels of one account matching ``due`` (``_tracking_due_domain``),
+        most urgent first, skipping those another server holds, and move their next check to
+        ``lease_until`` in the same statement; only the deliveries' rows are locked, never a row
+        the domain joins. Their ids."""
+        domain = [*due, ("tracking_account_id", "=", account_id)]
         query = self._search(domain, limit=limit, order="tracking_priority desc nulls last, tracking_next_check, id")
         locked = SQL(
             "%s FOR UPDATE OF %s SKIP LOCKED",
