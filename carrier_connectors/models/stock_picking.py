@@ -1,4 +1,3 @@
-import itertools
 import logging
 import threading
 import time
@@ -456,13 +455,8 @@ class StockPicking(models.Model):
             limits[account.id] = max(1, account.concurrency)
             size = client_cls.batch_size
             refs = list(numbers)
-            tasks.append(
-                [(account.id, client_cls, options, numbers, refs[i : i + size]) for i in range(0, len(refs), size)]
-            )
-
-        # Round-robin over the accounts, so free threads take another carrier's work instead of
-        # queueing behind the same account's concurrency limit.
-        tasks = [task for batch in itertools.zip_longest(*tasks) for task in batch if task]
+            # One task per call; ``TrackingCalls`` queues them per account (its own slots).
+            tasks += [(account.id, client_cls, options, numbers, refs[i : i + size]) for i in range(0, len(refs), size)]
         return {"results": results, "tasks": tasks, "limits": limits}
 
     @staticmethod
