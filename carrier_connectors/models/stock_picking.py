@@ -1,11 +1,13 @@
 import logging
 import threading
 import time
+from contextlib import nullcontext
 from datetime import timedelta
 
 import psycopg2
 
 from odoo import api, fields, models
+from odoo.sql_db import TestCursor
 from odoo.tools import SQL, config, create_index
 
 from ..clients import CarrierError, TrackingResult, get_client_class
@@ -19,12 +21,16 @@ from ..clients.base import (
 )
 from ..clients.calls import TrackingCalls
 from ..clients.status import EXCEPTION_KINDS, FINAL_STATUSES, STATUS_SELECTION
+from .tracking_stores import TrackingStores
 
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 200
 # Threads of one poll, all accounts together (each account also keeps to its own concurrency).
 MAX_POLL_THREADS = 32
+# Transactions storing a poll's answers at once (``TrackingStores``), unless the parameter
+# ``carrier_connectors.poll_store_workers`` says otherwise.
+DEFAULT_STORE_WORKERS = 2
 # How soon to look again after each kind of error, in hours.
 ERROR_RETRY_HOURS = {"rate_limited": 0.5, "carrier_down": 0.5, "malformed": 1, "not_found": 12}
 # An account found with fewer parcels due than a poll asked for is not searched again for this
@@ -69,6 +75,9 @@ class StockPicking(models.Model):
     )
     tracking_delivered_date = fields.Datetime("Delivered On", readonly=True, copy=False)
     tracking_last_check = fields.Datetime("Last Tracking Check", readonly=True, copy=False)
+    # The events of the last answer stored, as one digest of their keys: an answer repeating them
+    # (most polls: nothing new since the last scan) is not compared with the stored events at all.
+    tracking_events_digest = fields.Char("Events of the Last Answer", readonly=True, copy=False)
     tracking_next_check = fields.Datetime("Next Tracking Check", readonly=True, copy=False, index=True)
     tracking_priority = fields.Integer(
         readonly=True,
@@ -122,6 +131,7 @@ class StockPicking(models.Model):
             "tracking_promised_date": False,
             "tracking_promise_source": False,
             "tracking_delivered_date": False,
+            "tracking_events_digest": False,
             "tracking_last_check": False,
             "tracking_next_check": fields.Datetime.now(),
             "tracking_error": False,
@@ -300,8 +310,9 @@ class StockPicking(models.Model):
         - Claimed parcels are leased and the lease committed before any HTTP call: no row lock is
           held while a carrier answers, and no other server polls the same parcel.
         - The carriers are asked in threads (``TrackingCalls``: no ORM there, each account at its
-          own number of requests in flight) while this thread stores the answers as they come:
-          the carriers' limits, not the database, set the pace.
+          own number of requests in flight) and the answers are stored as they come, each set in
+          a transaction of its own (``TrackingStores``, ``_tracking_store_workers`` at once) or,
+          with one worker, in this one: the carriers' limits, not the database, set the pace.
 
         ``max_batches``: claim at most that many batches (tests).
         """
@@ -311,7 +322,11 @@ class StockPicking(models.Model):
         deadline = time.monotonic() + budget
         lease = timedelta(seconds=2 * budget + 60)
         capacity, drained, done, horizon, claiming, next_claim = {}, {}, 0, 2.0, True, 0.0
-        with TrackingCalls(MAX_POLL_THREADS) as calls:
+        workers = self._tracking_store_workers()
+        with (
+            TrackingCalls(MAX_POLL_THREADS) as calls,
+            TrackingStores(self.env, workers) if workers > 1 else nullcontext() as stores,
+        ):
             while True:
                 started = time.monotonic()
                 batch = self.browse()
@@ -331,10 +346,17 @@ class StockPicking(models.Model):
                 if answered:
                     ids = [pid for asked, _results in answered for pid in asked]
                     results = {pid: result for _asked, found in answered for pid, result in found.items()}
-                    done += len(self.browse(ids)._store_polled_batch(results))
-                    self._commit_tracking_progress()
+                    if stores:
+                        stores.submit(ids, results)  # stored and committed in a transaction of its own
+                    else:
+                        done += len(self.browse(ids)._store_polled_batch(results))
+                        self._commit_tracking_progress()
+                if stores:
+                    done += stores.finished()
                 if not batch and not answered and not calls.busy():
                     # Nothing in flight and nothing claimed: a slow carrier's next call, or the end.
+                    if stores:
+                        done += stores.finished(wait_all=True)
                     if max_batches == 0 or not self._tracking_calls_left(capacity, deadline):
                         break
                     time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
@@ -342,6 +364,9 @@ class StockPicking(models.Model):
                     claiming = False  # store what is in flight (its calls stop at the deadline), then end
                 # Each account keeps queued what it can be asked in about two of these rounds.
                 horizon = min(max(2 * (time.monotonic() - started), 2.0), 10.0)
+            if stores:
+                done += stores.finished(wait_all=True)
+                self._commit_tracking_progress()  # a snapshot that sees what the stores committed
         self.env["ir.cron"]._notify_progress(done=done, remaining=self.search_count(self._tracking_due_domain()))
         return done
 
@@ -370,6 +395,21 @@ class StockPicking(models.Model):
                 self.env.cr.rollback()  # nothing of ours is lost: the work before is committed
                 self.env.invalidate_all()
         return self.browse()
+
+    @api.model
+    def _tracking_store_workers(self):
+        """Transactions storing the poll's answers at once (``TrackingStores``): the parameter
+        ``carrier_connectors.poll_store_workers``, else ``DEFAULT_STORE_WORKERS``. One (the poll's
+        own transaction) where that transaction is never committed (tests, a rolled-back
+        benchmark): another connection would not see its deliveries."""
+        if getattr(threading.current_thread(), "testing", False) or isinstance(self.env.cr, TestCursor):
+            return 1
+        param = self.env["ir.config_parameter"].sudo().get_param("carrier_connectors.poll_store_workers")
+        try:
+            return max(1, int(param or DEFAULT_STORE_WORKERS))
+        except ValueError:
+            _logger.warning("carrier_connectors.poll_store_workers is not a number: %r; using 1", param)
+            return 1
 
     @api.model
     def _tracking_calls_left(self, capacity, deadline):
@@ -516,17 +556,26 @@ class StockPicking(models.Model):
         # Only the columns the summary is made of, not every column of a delivery (each first
         # read of a field would fetch them all).
         pickings.fetch([*self._prepare_tracking_reset_vals(), "tracking_priority", "tracking_account_id"])
-        # The events already stored, by key: one query, no record (a poll re-reads every parcel's
-        # history; most answers repeat it).
-        Event.flush_model(["picking_id", "event_key"])
-        known = set(
-            self.env.execute_query(
-                SQL(
-                    "SELECT picking_id, event_key FROM stock_tracking_event WHERE picking_id = ANY(%s)",
-                    pickings.ids,
+        # Each answer's events, and whether they are those of the last answer stored (its digest):
+        # those need no look at the stored events. The others' stored events are read by key in
+        # one query, without records.
+        answers = {}
+        for picking in pickings:
+            events = [Event._prepare_event_vals(picking.id, event) for event in results[picking.id].events]
+            answers[picking.id] = events, Event._events_digest(events)
+        unsure = [
+            picking.id
+            for picking in pickings
+            if answers[picking.id][0] and answers[picking.id][1] != picking.tracking_events_digest
+        ]
+        known = set()
+        if unsure:
+            Event.flush_model(["picking_id", "event_key"])
+            known = set(
+                self.env.execute_query(
+                    SQL("SELECT picking_id, event_key FROM stock_tracking_event WHERE picking_id = ANY(%s)", unsure)
                 )
             )
-        )
         new_events = []
         now = fields.Datetime.now()
         changed = self.browse()
@@ -536,13 +585,16 @@ class StockPicking(models.Model):
         writes = {}
         for picking in pickings:
             result = results[picking.id]
-            for event in result.events:
-                vals = Event._prepare_event_vals(picking.id, event)
-                if (picking.id, vals["event_key"]) not in known:
-                    known.add((picking.id, vals["event_key"]))
-                    new_events.append(vals)
-                    updated.add(picking.id)
+            events, digest = answers[picking.id]
+            if digest != picking.tracking_events_digest:
+                for vals in events:
+                    if (picking.id, vals["event_key"]) not in known:
+                        known.add((picking.id, vals["event_key"]))
+                        new_events.append(vals)
+                        updated.add(picking.id)
             vals = picking._prepare_tracking_vals(result, now)
+            if events:
+                vals["tracking_events_digest"] = digest
             if keep_newer and picking._is_older_tracking(result):
                 for name in picking._tracking_status_fields():
                     vals.pop(name, None)

@@ -34,6 +34,14 @@ class StockTrackingEvent(models.Model):
         return hashlib.sha1(text.encode()).hexdigest()
 
     @api.model
+    def _events_digest(self, events_vals):
+        """One digest of the keys of these events (``_prepare_event_vals``), whatever their
+        order; False for none."""
+        if not events_vals:
+            return False
+        return hashlib.sha1("\n".join(sorted(vals["event_key"] for vals in events_vals)).encode()).hexdigest()
+
+    @api.model
     def _prepare_event_vals(self, picking_id, event):
         return {
             "picking_id": picking_id,
@@ -45,3 +53,23 @@ class StockTrackingEvent(models.Model):
             "location": event.location,
             "event_key": self._make_event_key(event),
         }
+
+    def write(self, vals):
+        if {"picking_id", "event_key"} & set(vals):
+            self._forget_stored_answers()
+        res = super().write(vals)
+        if {"picking_id", "event_key"} & set(vals):
+            self._forget_stored_answers()
+        return res
+
+    def unlink(self):
+        self._forget_stored_answers()
+        return super().unlink()
+
+    def _forget_stored_answers(self):
+        """These events' deliveries no longer hold every event of their last answer: their next
+        answer is compared with the stored events again (an event deleted by hand comes back if
+        the carrier still reports it)."""
+        pickings = self.picking_id.sudo().filtered("tracking_events_digest")
+        if pickings:
+            pickings.write({"tracking_events_digest": False})

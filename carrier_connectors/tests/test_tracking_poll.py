@@ -35,6 +35,35 @@ class TestTrackingPoll(TrackingCommon):
         self.assertFalse(picking.tracking_next_check, "a delivered parcel is not polled again")
         self.assertNotIn(picking, self.env["stock.picking"].search(self.env["stock.picking"]._tracking_due_domain()))
 
+    def test_an_event_deleted_by_hand_comes_back_while_the_carrier_reports_it(self):
+        _order, picking = self._ship_order("JD0INTRANSIT0003")
+        picking._update_tracking()
+        oldest = picking.tracking_event_ids.sorted("occurred_at")[0]
+        scan = (oldest.occurred_at, oldest.description)
+        oldest.unlink()
+        self.assertEqual(len(picking.tracking_event_ids), 2)
+
+        picking._update_tracking()  # the same answer as the first time
+
+        self.assertEqual(len(picking.tracking_event_ids), 3)
+        self.assertIn(scan, [(e.occurred_at, e.description) for e in picking.tracking_event_ids])
+
+    def test_an_answer_with_new_scans_stores_each_of_them_once(self):
+        _order, picking = self._ship_order("JD0INTRANSIT0004")
+        picking._update_tracking()
+        first = {(e.occurred_at, e.description) for e in picking.tracking_event_ids}
+        self.sandbox.state.set_scenario("JD0INTRANSIT0004", "delivered")  # the carrier's timeline moves on
+
+        picking._update_tracking()
+        picking._update_tracking()
+
+        stored = [(e.occurred_at, e.description) for e in picking.tracking_event_ids]
+        answer = self.account._get_client().track(["JD0INTRANSIT0004"])["JD0INTRANSIT0004"]
+        self.assertEqual(len(stored), len(set(stored)), "no scan stored twice")
+        self.assertEqual(set(stored), first | {(e.occurred_at, e.description) for e in answer.events})
+        self.assertGreater(len(stored), len(first))
+        self.assertEqual(picking.tracking_status, "delivered")
+
     def test_error_is_stored_and_keeps_events(self):
         _order, picking = self._ship_order("JD0INTRANSIT0002")
         picking._update_tracking()

@@ -1,16 +1,41 @@
-"""What every benchmark script shares: boot an Odoo registry, work in a rolled-back transaction."""
+"""What every benchmark script shares: boot an Odoo registry, work in a rolled-back transaction
+or in a copy of the database dropped at the end."""
 
+import os
 import threading
 from contextlib import contextmanager
 
 
-def boot(args):
+def configure(args):
     import odoo  # noqa: PLC0415 - after argument parsing, so --help needs no Odoo
 
     options = ["-d", args.db, "--log-level=warn"] + (["-c", args.config] if args.config else [])
     odoo.tools.config.parse_config(options)
+
+
+def boot(args):
+    import odoo  # noqa: PLC0415
+
+    configure(args)
     threading.current_thread().dbname = args.db
     return odoo.modules.registry.Registry(args.db)
+
+
+@contextmanager
+def scratch_database(args):
+    """The registry of a copy of ``args.db`` (Odoo's own duplicate), dropped at the end: for a
+    benchmark whose work commits, on more than one connection, as a cron run does."""
+    import odoo  # noqa: PLC0415
+    from odoo.service import db  # noqa: PLC0415
+
+    configure(args)
+    name = f"{args.db}_bench_{os.getpid()}"
+    db.exp_duplicate_database(args.db, name)
+    try:
+        threading.current_thread().dbname = name
+        yield odoo.modules.registry.Registry(name)
+    finally:
+        db.exp_drop(name)
 
 
 @contextmanager

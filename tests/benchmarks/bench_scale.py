@@ -4,10 +4,12 @@
     python3 tests/benchmarks/bench_scale.py --db DB -c odoo.conf --phase poll       [--parcels 100000 --seconds 180]
     python3 tests/benchmarks/bench_scale.py --db DB -c odoo.conf --phase detection  [--parcels 100000 --events 10]
 
-``DB`` is any database with ``lost_parcel_reship`` installed; each phase works in one transaction
-rolled back at the end (the cron's commits become savepoints, Odoo's ``TestCursor``), so nothing
-stays but advanced sequences. Parcels are bulk SQL inserts of done outgoing deliveries with a
-tracking number (the poll and the detection read only ``stock_picking`` and its events).
+``DB`` is any database with ``lost_parcel_reship`` installed, left unchanged: ``detection`` works in
+one transaction rolled back at the end (Odoo's ``TestCursor``); ``poll`` commits as the cron does
+(its answers are stored by transactions of their own, ``--store-workers``), so it works in a copy
+of ``DB`` (Odoo's duplicate) dropped at the end. Parcels are bulk SQL inserts of done outgoing
+deliveries with a tracking number (the poll and the detection read only ``stock_picking`` and its
+events).
 
 - ``poll``: the carrier sandbox runs in its own process (its own interpreter lock, as a remote API
   would), answering after ``--latency`` seconds; one tracking account per provider at the rate
@@ -37,7 +39,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from bench_common import boot, rolled_back_env
+from bench_common import boot, rolled_back_env, scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,6 +68,18 @@ def parse_args():
     parser.add_argument("--batch-size", type=int, default=1000, help="poll: parcels claimed per cron batch")
     parser.add_argument("--latency", type=float, default=0.1, help="poll: seconds each carrier answer takes")
     parser.add_argument("--sample", type=int, default=100, help="poll: parcels polled one by one in a loop")
+    parser.add_argument(
+        "--store-workers",
+        type=int,
+        default=2,
+        help="poll: transactions storing answers at once (carrier_connectors.poll_store_workers)",
+    )
+    parser.add_argument(
+        "--providers",
+        default=",".join(PAID_LIMITS),
+        help="poll: the providers given parcels, comma-separated (all by default; fedex alone shows "
+        "how fast one process stores answers)",
+    )
     parser.add_argument(
         "--warm",
         action="store_true",
@@ -144,13 +158,15 @@ def insert_pickings(env, carriers, count, prefix, ref_keyword, tracking_sql=""):
     return [row[0] for row in env.cr.fetchall()]
 
 
-def create_carriers(env, sandbox_url, latency):
+def create_carriers(env, sandbox_url, latency, providers):
     from odoo.addons.carrier_connectors.clients import PROVIDERS  # noqa: PLC0415
     from odoo.addons.carrier_connectors.sandbox.core import CREDENTIALS  # noqa: PLC0415
 
     env["carrier.tracking.account"].search([]).active = False  # only the benchmark's accounts poll
     carriers = env["delivery.carrier"]
     for provider, (rate, _source) in PAID_LIMITS.items():
+        if provider not in providers:
+            continue
         client_cls = PROVIDERS[provider]
         account = env["carrier.tracking.account"].create(
             {
@@ -173,7 +189,7 @@ def create_carriers(env, sandbox_url, latency):
 def phase_poll(env, args):
     sandbox, url = start_sandbox(args.latency)
     try:
-        carriers = create_carriers(env, url, args.latency)
+        carriers = create_carriers(env, url, args.latency, args.providers.split(","))
         started = time.perf_counter()
         ids = insert_pickings(env, carriers, args.parcels, "SCALE", "INTRANSIT")
         setup = time.perf_counter() - started
@@ -181,7 +197,7 @@ def phase_poll(env, args):
         Picking = env["stock.picking"]
         if args.warm:
             setup += prime(env, carriers, url, ids, args)
-        env.cr.commit()  # a savepoint (TestCursor): the poll starts from a clean, flushed state
+        env.cr.commit()  # the poll starts from a clean, flushed, committed state
         by_account = {c.tracking_account_id.id: c.tracking_account_id.provider for c in carriers}
 
         def due_per_provider():
@@ -198,6 +214,7 @@ def phase_poll(env, args):
             if not sum(due_per_provider().values()):
                 break
         window = time.perf_counter() - started
+        env.cr.commit()  # a snapshot that sees what the poll's store transactions committed
         queries = env.cr.sql_log_count - queries
         calls = sandbox_requests(url) - before
         due = due_per_provider()
@@ -233,6 +250,8 @@ def phase_poll(env, args):
     print("|---|---|---|---|---|---|")
     total_calls = total_allowed = 0
     for provider, (rate, _source) in PAID_LIMITS.items():
+        if provider not in by_account.values():
+            continue
         busy = busy_until.get(provider, window)
         # What the limit allowed while the provider had parcels due: its rate over that time plus
         # the one call its bucket holds at the start.
@@ -254,6 +273,8 @@ def phase_poll(env, args):
         f"{loop['rate']:,.1f} parcels/s; ratio {fedex / loop['rate']:.1f}x on FedEx, {ours / loop['rate']:.1f}x overall"
     )
     for provider, (rate, source) in PAID_LIMITS.items():
+        if provider not in by_account.values():
+            continue
         print(f"  {provider}: {rate:g} calls/s: {source}")
 
 
@@ -278,10 +299,16 @@ def prime(env, carriers, url, ids, args):
     Picking = env["stock.picking"]
     while Picking.search_count(Picking._tracking_due_domain(), limit=1):
         Picking._cron_update_tracking(time_budget=600)
+    env.cr.commit()  # a snapshot that sees what the poll's store transactions committed
     for account, (rate, concurrency) in limits.items():
         account.write({"rate_limit": rate, "concurrency": concurrency})
     sandbox_latency(args.latency)
-    env.cr.execute("UPDATE stock_picking SET tracking_next_check = now() at time zone 'UTC' WHERE id = ANY(%s)", [ids])
+    # Due a second ago (the due domain compares with whole seconds).
+    env.cr.execute(
+        "UPDATE stock_picking SET tracking_next_check = date_trunc('second', now() at time zone 'UTC')"
+        " - interval '1 second' WHERE id = ANY(%s)",
+        [ids],
+    )
     env.invalidate_all()
     env.cr.execute("SELECT count(*) FROM stock_tracking_event WHERE picking_id = ANY(%s)", [ids])
     print(f"primed: {len(ids):,} parcels tracked once, {env.cr.fetchone()[0]:,} events stored")
@@ -361,13 +388,22 @@ def phase_detection(env, args):
 
 def main():
     args = parse_args()
-    registry = boot(args)
-    with rolled_back_env(registry) as env:
-        env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True, mail_notrack=True))
-        if args.phase == "poll":
+    if unknown := set(args.providers.split(",")) - set(PAID_LIMITS):
+        raise SystemExit(f"--providers: unknown {', '.join(sorted(unknown))}; known: {', '.join(PAID_LIMITS)}")
+    if "fedex" not in args.providers.split(","):
+        raise SystemExit("--providers: fedex is needed (the loop is compared on FedEx parcels)")
+    context = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
+    if args.phase == "poll":
+        # The poll commits as it goes, its answers stored on more than one connection: in a copy.
+        from odoo import SUPERUSER_ID, api  # noqa: PLC0415
+
+        with scratch_database(args) as registry, registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, context)
+            env["ir.config_parameter"].set_param("carrier_connectors.poll_store_workers", args.store_workers)
             phase_poll(env, args)
-        else:
-            phase_detection(env, args)
+    else:
+        with rolled_back_env(boot(args)) as env:
+            phase_detection(env(context=dict(env.context, **context)), args)
 
 
 if __name__ == "__main__":

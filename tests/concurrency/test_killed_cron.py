@@ -63,7 +63,10 @@ def _killed_after(model_class, method, when):
 
     def run_then_die(self, *args, **kwargs):
         result = original(self, *args, **kwargs)
-        if threading.current_thread().name == "cron-worker" and when(self):
+        # In the worker's thread, or in one of its poll's store transactions (``TrackingStores``),
+        # whose failure is the run's.
+        name = threading.current_thread().name
+        if (name == "cron-worker" or name.startswith("tracking-store")) and when(self):
             raise Killed
         return result
 

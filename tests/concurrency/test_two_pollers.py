@@ -100,8 +100,11 @@ def test_a_poller_that_dies_mid_batch_loses_nothing(registry, sandbox, parcels):
     Picking = registry["stock.picking"]
     store = Picking._store_polled_batch
 
+    dying = threading.Event()
+
     def store_or_die(self, results):
-        if threading.current_thread().name == "dying":
+        # In the poller's thread or in one of its store transactions' threads.
+        if dying.is_set():
             raise RuntimeError("the server was killed while storing its batch")
         return store(self, results)
 
@@ -109,7 +112,9 @@ def test_a_poller_that_dies_mid_batch_loses_nothing(registry, sandbox, parcels):
     with patch.object(Picking, "_store_polled_batch", store_or_die):
         # The dying poller claims a batch of 10 (its lease committed), asks the carrier, and dies
         # before storing the answers; the other one polls everything it can claim meanwhile.
+        dying.set()
         _in_threads(("dying", lambda: _poll(registry, errors, batch_size=10, max_batches=1, time_budget=3)))
+        dying.clear()
         assert [str(exc) for exc in errors] == ["the server was killed while storing its batch"]
         _in_threads(("survivor", lambda: _poll(registry, errors, batch_size=10, time_budget=60)))
         assert len(errors) == 1
@@ -130,3 +135,51 @@ def test_a_poller_that_dies_mid_batch_loses_nothing(registry, sandbox, parcels):
     unanswered, stored, distinct = _outcome(registry, parcels)
     assert unanswered == 0, "nothing lost"
     assert stored == distinct, "nothing stored twice"
+
+
+@pytest.fixture
+def store_workers(registry):
+    """The poll's answers stored by three transactions at once (``TrackingStores``)."""
+    key = "carrier_connectors.poll_store_workers"
+    with registry.cursor() as cr:
+        params = superuser_env(cr)["ir.config_parameter"]
+        before = params.get_param(key)
+        params.set_param(key, 3)
+    yield 3
+    with registry.cursor() as cr:
+        superuser_env(cr)["ir.config_parameter"].set_param(key, before or False)
+
+
+def test_answers_stored_by_several_transactions_are_each_stored_once(registry, sandbox, parcels, store_workers):
+    stored_in = set()
+    Picking = registry["stock.picking"]
+    store = Picking._store_polled_batch
+
+    def store_and_note(self, results):
+        stored_in.add((threading.current_thread().name, id(self.env.cr)))
+        return store(self, results)
+
+    errors, done = [], []
+    with patch.object(Picking, "_store_polled_batch", store_and_note):
+        _in_threads(("poller", lambda: done.append(_poll_count(registry, errors, batch_size=5, time_budget=60))))
+
+    assert not errors, errors
+    assert done == [PARCELS], "the run counts every parcel its store transactions stored"
+    unanswered, stored, distinct = _outcome(registry, parcels)
+    assert unanswered == 0
+    assert stored == distinct and stored >= PARCELS * 3, (stored, distinct)
+    threads = {name for name, _cr in stored_in}
+    assert threads and all(name.startswith("tracking-store") for name in threads), threads
+    assert len(stored_in) > 1, "each set of answers in a transaction of its own"
+    with registry.cursor() as cr:
+        pickings = superuser_env(cr)["stock.picking"].browse(parcels)
+        assert all(p.tracking_next_check and p.tracking_last_check for p in pickings)
+
+
+def _poll_count(registry, errors, **kwargs):
+    try:
+        with registry.cursor() as cr:
+            return superuser_env(cr)["stock.picking"]._cron_update_tracking(**kwargs)
+    except Exception as exc:
+        errors.append(exc)
+        return None
