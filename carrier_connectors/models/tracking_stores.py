@@ -17,15 +17,14 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-import psycopg2
-from psycopg2 import errorcodes
+from psycopg2 import errors
 
 from odoo import api
 
 _logger = logging.getLogger(__name__)
 
-# PostgreSQL refusing a transaction that another one's commit made stale: tried again.
-RETRYABLE = {errorcodes.SERIALIZATION_FAILURE, errorcodes.DEADLOCK_DETECTED, errorcodes.LOCK_NOT_AVAILABLE}
+# PostgreSQL refusing a transaction that another one made stale or waited on: tried again.
+RETRYABLE = (errors.SerializationFailure, errors.DeadlockDetected, errors.LockNotAvailable)
 ATTEMPTS = 5
 
 
@@ -87,9 +86,9 @@ class TrackingStores:
                 with self.registry.cursor() as cr:  # committed on leaving, rolled back on an error
                     env = api.Environment(cr, self.uid, self.context, su=self.su)
                     return len(env["stock.picking"].browse(ids)._store_polled_batch(results))
-            except psycopg2.OperationalError as exc:
-                if exc.pgcode not in RETRYABLE or attempt == ATTEMPTS:
+            except RETRYABLE as exc:
+                if attempt == ATTEMPTS:
                     raise
-                _logger.info("Storing %s tracking answers: %s, trying again", len(ids), exc.pgcode)
+                _logger.info("Storing %s tracking answers: %s, trying again", len(ids), exc.__class__.__name__)
                 time.sleep(random.uniform(0.05, 0.2) * attempt)
         return 0

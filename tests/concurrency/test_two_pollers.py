@@ -183,3 +183,28 @@ def _poll_count(registry, errors, **kwargs):
     except Exception as exc:
         errors.append(exc)
         return None
+
+
+def test_a_store_refused_by_postgresql_is_tried_again_in_a_new_transaction(registry, sandbox, parcels, store_workers):
+    import psycopg2  # noqa: PLC0415
+
+    Picking = registry["stock.picking"]
+    store = Picking._store_polled_batch
+    refused = []
+
+    def refuse_once(self, results):
+        outcome = store(self, results)  # stored, then refused at the end, as a conflict would be
+        if not refused:
+            refused.append(sorted(results))
+            raise psycopg2.errors.SerializationFailure("could not serialize access due to concurrent update")
+        return outcome
+
+    errors, done = [], []
+    with patch.object(Picking, "_store_polled_batch", refuse_once):
+        _in_threads(("poller", lambda: done.append(_poll_count(registry, errors, batch_size=5, time_budget=60))))
+
+    assert not errors, errors
+    assert refused and done == [PARCELS]
+    unanswered, stored, distinct = _outcome(registry, parcels)
+    assert unanswered == 0, "the refused set was stored by its second transaction"
+    assert stored == distinct, "its first transaction's events were rolled back, none stored twice"
