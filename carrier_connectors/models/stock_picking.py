@@ -555,13 +555,18 @@ class StockPicking(models.Model):
         pickings = self.browse(list(results))
         # Only the columns the summary is made of, not every column of a delivery (each first
         # read of a field would fetch them all).
-        pickings.fetch([*self._prepare_tracking_reset_vals(), "tracking_priority", "tracking_account_id"])
+        summary = [*self._prepare_tracking_reset_vals(), "tracking_priority", "tracking_account_id"]
+        pickings.fetch([*summary, "company_id", "carrier_id"])
         # Each answer's events, and whether they are those of the last answer stored (its digest):
         # those need no look at the stored events. The others' stored events are read by key in
         # one query, without records.
         answers = {}
         for picking in pickings:
             events = [Event._prepare_event_vals(picking.id, event) for event in results[picking.id].events]
+            for vals in events:
+                # The delivery's company and carrier given, not computed after the insert (their
+                # recomputation was an UPDATE of every new event).
+                vals.update(company_id=picking.company_id.id, carrier_id=picking.carrier_id.id)
             answers[picking.id] = events, Event._events_digest(events)
         unsure = [
             picking.id

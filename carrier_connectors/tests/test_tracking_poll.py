@@ -18,6 +18,8 @@ class TestTrackingPoll(TrackingCommon):
         self.assertGreaterEqual(done, 1)
         self.assertEqual(picking.tracking_status, "in_transit")
         self.assertEqual(len(picking.tracking_event_ids), 3)
+        self.assertEqual(picking.tracking_event_ids.company_id, picking.company_id)
+        self.assertEqual(picking.tracking_event_ids.carrier_id, picking.carrier_id)
         self.assertEqual(picking.tracking_last_event_date, max(picking.tracking_event_ids.mapped("occurred_at")))
         self.assertGreater(picking.tracking_eta, fields.Datetime.now())
         self.assertGreater(picking.tracking_next_check, fields.Datetime.now())
