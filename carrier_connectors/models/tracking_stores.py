@@ -34,9 +34,9 @@ class TrackingStores:
     - ``submit(ids, results)``: store the answers about these pickings (``_store_polled_batch``)
       in a new transaction; waits first while every worker has two sets queued, so that answers
       never pile up in memory faster than they are stored;
-    - ``finished()``: parcels stored since the last call; raises the first failure of a worker
-      (what the other sets stored is committed);
-    - ``pending()``: whether a set is still being stored.
+    - ``finished(wait_all=False)``: parcels stored since the last call (``wait_all``: once every
+      set is stored); raises the first failure of a worker (what the other sets stored is
+      committed).
     """
 
     def __init__(self, env, workers):
@@ -61,9 +61,6 @@ class TrackingStores:
             wait(self.futures, return_when=FIRST_COMPLETED)
             self._reap()
         self.futures.add(self.pool.submit(self._store, ids, results))
-
-    def pending(self):
-        return any(not future.done() for future in self.futures)
 
     def finished(self, wait_all=False):
         if wait_all:

@@ -233,6 +233,9 @@ class StockPicking(models.Model):
         detection rules, run by a scheduled action triggered now: it starts once this
         transaction is committed and never slows the webhook's answer."""
         res = super()._hook_tracking_updated()
+        # The three columns the filter reads, not every column of each delivery (a poll calls
+        # this for every set of answers with news).
+        self.fetch(["state", "picking_type_id", "company_id"])
         shipped = self.filtered(
             lambda p: (
                 p.state == "done" and p.picking_type_code == "outgoing" and p.company_id.lost_parcel_event_detection
