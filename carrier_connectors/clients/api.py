@@ -131,6 +131,23 @@ class TokenCache:
             cls._tokens.pop(key, None)
 
 
+def new_session(base_url=""):
+    """An HTTP session for the API at ``base_url``.
+
+    The environment (``HTTPS_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``) is read once, for that
+    address, when the session is made, instead of on every request (requests' ``trust_env``: a
+    fifth of the processor time a call costs, 0.2 ms). ``~/.netrc`` is not read: each client sends
+    its API's credentials itself, and requests would let a netrc entry for the host replace them
+    (it overrides an ``Authorization`` header)."""
+    session = requests.Session()
+    if base_url:
+        settings = session.merge_environment_settings(base_url, {}, None, None, None)
+        session.proxies.update(settings["proxies"])
+        session.verify = settings["verify"]
+        session.trust_env = False
+    return session
+
+
 class ApiClient:
     """HTTP to one remote API on behalf of one account.
 
@@ -170,7 +187,7 @@ class ApiClient:
     ):
         self.base_url = (base_url or self.default_base_url or "").rstrip("/")
         self.credentials = dict(credentials or {})
-        self.session = session or requests.Session()
+        self.session = session or new_session(self.base_url)
         self.sleep = sleep
         if timeout is not None:
             self.timeout = timeout

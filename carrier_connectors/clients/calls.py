@@ -16,9 +16,7 @@ import traceback
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 
-import requests
-
-from .api import OutOfTime
+from .api import OutOfTime, new_session
 from .base import ERROR_MALFORMED, CarrierError, TrackingResult
 
 _logger = logging.getLogger(__name__)
@@ -28,12 +26,13 @@ _logger = logging.getLogger(__name__)
 _thread = threading.local()
 
 
-def account_session(account_id):
+def account_session(account_id, base_url=""):
+    """This thread's HTTP session for the account (``new_session``), made on its first call."""
     sessions = getattr(_thread, "sessions", None)
     if sessions is None:
         sessions = _thread.sessions = {}
     if account_id not in sessions:
-        sessions[account_id] = requests.Session()
+        sessions[account_id] = new_session(base_url)
     return sessions[account_id]
 
 
@@ -131,7 +130,8 @@ def call_carrier(task):
     try:
         if options.get("deadline") is not None and time.monotonic() >= options["deadline"]:
             return {}  # out of time: these parcels stay due for the next run
-        answer = client_cls(**{"session": account_session(account_id), **options}).track(chunk)
+        base_url = options.get("base_url") or getattr(client_cls, "default_base_url", "")
+        answer = client_cls(**{"session": account_session(account_id, base_url), **options}).track(chunk)
         return {pid: answer[number] for number in chunk for pid in numbers[number]}
     except OutOfTime:
         return {}

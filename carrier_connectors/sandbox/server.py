@@ -164,6 +164,10 @@ def _admin(request, state):
 class Handler(BaseHTTPRequestHandler):
     server_version = "CarrierSandbox/1.0"
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY, as web servers set it: the status line and headers, then the body, leave at
+    # once. Without it the body waited for the client's delayed acknowledgement of the headers
+    # (Nagle's algorithm), 40 ms added to every answer to a POST, which no carrier adds.
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):
         _logger.debug("sandbox: " + format, *args)

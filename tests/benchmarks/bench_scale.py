@@ -210,6 +210,7 @@ def phase_poll(env, args):
             counts = Picking._read_group(Picking._tracking_due_domain(), ["tracking_account_id"], ["__count"])
             return Counter({account.provider: count for account, count in counts if account.id in by_account})
 
+        answer_times = sandbox_answer_times(env, url, carriers)
         before = sandbox_requests(url)
         queries, runs, polled = env.cr.sql_log_count, 0, 0
         started, started_at = time.perf_counter(), datetime.utcnow()
@@ -278,6 +279,12 @@ def phase_poll(env, args):
         f"one request and one write per delivery in a loop ({loop['parcels']} FedEx parcels, same limit): "
         f"{loop['rate']:,.1f} parcels/s; ratio {fedex / loop['rate']:.1f}x on FedEx, {ours / loop['rate']:.1f}x overall"
     )
+    print(
+        f"the sandbox's own time per chunk asked, added to the {args.latency * 1000:.0f} ms of latency: "
+        + ", ".join(
+            f"{provider} {seconds * 1000:.1f} ms ({size} numbers)" for provider, (size, seconds) in answer_times.items()
+        )
+    )
     for provider, (rate, source) in PAID_LIMITS.items():
         if provider not in by_account.values():
             continue
@@ -332,6 +339,44 @@ def prime(env, carriers, url, ids, args):
         f"{len(news):,} of them ({args.news:.0%}) with a new scan to report"
     )
     return time.perf_counter() - started
+
+
+def sandbox_answer_times(env, url, carriers):
+    """{provider: (numbers per call, seconds per call)}: one full call to the sandbox with no latency
+    configured, made in turn, averaged over a few: what the sandbox adds to ``--latency`` (its own work,
+    and the network stack's). Measured with clients of their own (not the accounts' rate limits)."""
+    import json  # noqa: PLC0415
+
+    from odoo.addons.carrier_connectors.clients import PROVIDERS  # noqa: PLC0415
+    from odoo.addons.carrier_connectors.sandbox.core import CREDENTIALS  # noqa: PLC0415
+
+    def sandbox_latency(seconds):
+        request = urllib.request.Request(
+            f"{url}/_sandbox/config", data=json.dumps({"latency": seconds}).encode(), method="POST"
+        )
+        request.add_header("Content-Type", "application/json")
+        return json.loads(urllib.request.urlopen(request, timeout=5).read())["latency"]
+
+    latency = sandbox_latency(0)
+    times = {}
+    try:
+        for provider in carriers.tracking_account_id.mapped("provider"):
+            client_cls = PROVIDERS[provider]
+            client = client_cls(
+                base_url=url,
+                credentials={name: CREDENTIALS[name] for name in client_cls.credential_fields},
+                rate_limit=10_000,
+                account_key=("sandbox timing", provider),
+            )
+            size = client_cls.batch_size
+            client.track([f"TIME{i:07d}INTRANSIT" for i in range(size)])  # connection and token
+            started = time.perf_counter()
+            for round_ in range(10):
+                client.track([f"TIME{round_}{i:07d}INTRANSIT" for i in range(size)])
+            times[provider] = (size, (time.perf_counter() - started) / 10)
+    finally:
+        sandbox_latency(latency)
+    return times
 
 
 def loop_sample(env, carriers, args):
