@@ -629,7 +629,7 @@ class StockPicking(models.Model):
         for vals, ids in writes.items():
             self.browse(ids).with_context(mail_notrack=True).write(dict(vals))
         # Events are the carrier's facts, not the user's input: stored whoever asked the update.
-        Event.sudo().create(new_events)
+        Event.sudo()._create_with_delivery_fields(new_events)
         if notes:
             changed._message_log_batch(bodies=notes)
         changed._hook_tracking_status_changed()

@@ -27,6 +27,22 @@ class StockTrackingEvent(models.Model):
     ]
 
     @api.model
+    def _create_with_delivery_fields(self, vals_list):
+        """Create events whose values give their delivery's company and carrier (read with the
+        delivery): those two are not computed again at the flush, as the ORM does for the related
+        fields it is given (7 % of the time storing first answers takes). Values without them get
+        them computed, as ``create`` does."""
+        events = self.create(vals_list)
+        given = self.browse(
+            event.id
+            for event, vals in zip(events, vals_list, strict=True)
+            if "company_id" in vals and "carrier_id" in vals
+        )
+        for name in ("company_id", "carrier_id"):
+            self.env.remove_to_compute(self._fields[name], given)
+        return events
+
+    @api.model
     def _make_event_key(self, event):
         text = "|".join(
             [event.occurred_at.isoformat(), event.raw_code or "", event.description or "", event.location or ""]

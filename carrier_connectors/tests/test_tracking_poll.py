@@ -27,6 +27,22 @@ class TestTrackingPoll(TrackingCommon):
         self.assertEqual(self.sandbox.state.requests["dhl"], 1)
         self.assertIn("tracking-id=JD0INTRANSIT0001", picking.carrier_tracking_url)
 
+    def test_stored_events_have_their_deliverys_company_and_carrier_in_the_database(self):
+        _order, picking = self._ship_order("JD0INTRANSIT0001")
+        picking._update_tracking()
+        # An event recorded another way (no company or carrier given) gets them from its delivery.
+        by_hand = self.env["stock.tracking.event"]._create_with_delivery_fields(
+            [{"picking_id": picking.id, "occurred_at": datetime(2024, 1, 1), "status": "in_transit", "event_key": "k"}]
+        )
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.env.cr.execute(
+            "SELECT DISTINCT company_id, carrier_id FROM stock_tracking_event WHERE picking_id = %s", [picking.id]
+        )
+        self.assertEqual(self.env.cr.fetchall(), [(picking.company_id.id, picking.carrier_id.id)])
+        self.assertEqual(len(picking.tracking_event_ids), 4)
+        self.assertEqual((by_hand.company_id, by_hand.carrier_id), (picking.company_id, picking.carrier_id))
+
     def test_polling_twice_stores_each_event_once(self):
         _order, picking = self._ship_order("JD0DELIVERED0001")
         picking._update_tracking()

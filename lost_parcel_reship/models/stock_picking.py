@@ -238,7 +238,8 @@ class StockPicking(models.Model):
         self.fetch(["state", "picking_type_id", "company_id"])
         shipped = self.filtered(
             lambda p: (
-                p.state == "done" and p.picking_type_code == "outgoing" and p.company_id.lost_parcel_event_detection
+                # The type's code, not the related ``picking_type_code``: computed for each delivery.
+                p.state == "done" and p.picking_type_id.code == "outgoing" and p.company_id.lost_parcel_event_detection
             )
         )
         if shipped:
