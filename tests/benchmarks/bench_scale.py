@@ -18,8 +18,10 @@ events).
   ``--budget`` seconds, called again while parcels remain) for ``--seconds``. Printed per provider:
   calls made, the calls its limit allowed while it still had parcels due, the share used, parcels
   updated; then, on a sample, the straightforward way (one request and one write per delivery in
-  a loop, as OCA ``delivery_state`` polls) and the ratio. ``--warm``: the parcels were polled once
-  before (not timed), so the answers mostly repeat what is known: the steady state.
+  a loop, as OCA ``delivery_state`` polls) and the ratio; and the sandbox's own time per call
+  (timed before the poll with no latency), what it adds to ``--latency``. ``--warm``: the parcels
+  were polled once before (not timed), so the answers mostly repeat what is known: the steady
+  state.
 - ``detection``: ``--parcels`` parcels in transit with ``--events`` events each (1,000,000 for the
   defaults), 1 % of them quiet for 30 days; one full detection run (``lost.parcel.rule
   ._detect_lost_parcels``): seconds, SQL queries, cases opened, Python memory peak (tracemalloc)
@@ -27,6 +29,7 @@ events).
 """
 
 import argparse
+import json
 import math
 import resource
 import socket
@@ -120,9 +123,16 @@ def start_sandbox(latency):
     raise SystemExit("the carrier sandbox did not start")
 
 
-def sandbox_requests(url):
-    import json  # noqa: PLC0415
+def set_sandbox_latency(url, seconds):
+    request = urllib.request.Request(
+        f"{url}/_sandbox/config", data=json.dumps({"latency": seconds}).encode(), method="POST"
+    )
+    request.add_header("Content-Type", "application/json")
+    if json.loads(urllib.request.urlopen(request, timeout=5).read())["latency"] != seconds:
+        raise SystemExit(f"the carrier sandbox did not take the latency {seconds}")
 
+
+def sandbox_requests(url):
     return Counter(json.loads(urllib.request.urlopen(f"{url}/_sandbox/stats", timeout=5).read())["requests"])
 
 
@@ -210,7 +220,7 @@ def phase_poll(env, args):
             counts = Picking._read_group(Picking._tracking_due_domain(), ["tracking_account_id"], ["__count"])
             return Counter({account.provider: count for account, count in counts if account.id in by_account})
 
-        answer_times = sandbox_answer_times(env, url, carriers)
+        answer_times = sandbox_answer_times(url, carriers, args.latency)
         before = sandbox_requests(url)
         queries, runs, polled = env.cr.sql_log_count, 0, 0
         started, started_at = time.perf_counter(), datetime.utcnow()
@@ -295,27 +305,19 @@ def prime(env, carriers, url, ids, args):
     """The steady state: every parcel polled once (its events stored, the sandbox's timeline of
     its number fixed), with no rate limit and no latency, then all due again at the paid limits.
     Returns the seconds it took (set-up, not measured)."""
-    import json  # noqa: PLC0415
-
-    def sandbox_latency(seconds):
-        request = urllib.request.Request(
-            f"{url}/_sandbox/config", data=json.dumps({"latency": seconds}).encode(), method="POST"
-        )
-        request.add_header("Content-Type", "application/json")
-        urllib.request.urlopen(request, timeout=5).read()
 
     started = time.perf_counter()
     accounts = carriers.tracking_account_id
     limits = {account: (account.rate_limit, account.concurrency) for account in accounts}
     accounts.write({"rate_limit": 10_000, "concurrency": 8})
-    sandbox_latency(0)
+    set_sandbox_latency(url, 0)
     Picking = env["stock.picking"]
     while Picking.search_count(Picking._tracking_due_domain(), limit=1):
         Picking._cron_update_tracking(time_budget=600)
     env.cr.commit()  # a snapshot that sees what the poll's store transactions committed
     for account, (rate, concurrency) in limits.items():
         account.write({"rate_limit": rate, "concurrency": concurrency})
-    sandbox_latency(args.latency)
+    set_sandbox_latency(url, args.latency)
     # Due a second ago (the due domain compares with whole seconds).
     env.cr.execute(
         "UPDATE stock_picking SET tracking_next_check = date_trunc('second', now() at time zone 'UTC')"
@@ -341,23 +343,15 @@ def prime(env, carriers, url, ids, args):
     return time.perf_counter() - started
 
 
-def sandbox_answer_times(env, url, carriers):
+def sandbox_answer_times(url, carriers, latency):
     """{provider: (numbers per call, seconds per call)}: one full call to the sandbox with no latency
     configured, made in turn, averaged over a few: what the sandbox adds to ``--latency`` (its own work,
     and the network stack's). Measured with clients of their own (not the accounts' rate limits)."""
-    import json  # noqa: PLC0415
 
     from odoo.addons.carrier_connectors.clients import PROVIDERS  # noqa: PLC0415
     from odoo.addons.carrier_connectors.sandbox.core import CREDENTIALS  # noqa: PLC0415
 
-    def sandbox_latency(seconds):
-        request = urllib.request.Request(
-            f"{url}/_sandbox/config", data=json.dumps({"latency": seconds}).encode(), method="POST"
-        )
-        request.add_header("Content-Type", "application/json")
-        return json.loads(urllib.request.urlopen(request, timeout=5).read())["latency"]
-
-    latency = sandbox_latency(0)
+    set_sandbox_latency(url, 0)
     times = {}
     try:
         for provider in carriers.tracking_account_id.mapped("provider"):
@@ -375,7 +369,7 @@ def sandbox_answer_times(env, url, carriers):
                 client.track([f"TIME{round_}{i:07d}INTRANSIT" for i in range(size)])
             times[provider] = (size, (time.perf_counter() - started) / 10)
     finally:
-        sandbox_latency(latency)
+        set_sandbox_latency(url, latency)
     return times
 
 
