@@ -78,7 +78,8 @@ class TrackingStores:
     def _store(self, ids, results):
         thread = threading.current_thread()
         thread.dbname, thread.uid = self.dbname, self.uid
-        for attempt in range(1, ATTEMPTS + 1):
+        attempt = 1
+        while True:
             try:
                 with self.registry.cursor() as cr:  # committed on leaving, rolled back on an error
                     env = api.Environment(cr, self.uid, self.context, su=self.su)
@@ -88,4 +89,4 @@ class TrackingStores:
                     raise
                 _logger.info("Storing %s tracking answers: %s, trying again", len(ids), exc.__class__.__name__)
                 time.sleep(random.uniform(0.05, 0.2) * attempt)
-        return 0
+                attempt += 1
