@@ -71,11 +71,12 @@ class StockTrackingEvent(models.Model):
         }
 
     def write(self, vals):
-        if {"picking_id", "event_key"} & set(vals):
-            self._forget_stored_answers()
+        moved = {"picking_id", "event_key"} & set(vals)
+        if moved:
+            self._forget_stored_answers()  # the deliveries they leave
         res = super().write(vals)
-        if {"picking_id", "event_key"} & set(vals):
-            self._forget_stored_answers()
+        if moved:
+            self._forget_stored_answers()  # the deliveries they join
         return res
 
     def unlink(self):

@@ -12,6 +12,7 @@ import threading
 import time
 from unittest.mock import patch
 
+import psycopg2
 import pytest
 
 from .world import create_world, database_registry, new_tag, only_account, ship, superuser_env
@@ -50,11 +51,14 @@ def parcels(registry, sandbox):
 
 
 def _poll(registry, errors, **kwargs):
+    """One cron run in a transaction of its own: the parcels it counts as updated, or None with
+    its exception added to ``errors``."""
     try:
         with registry.cursor() as cr:
-            superuser_env(cr)["stock.picking"]._cron_update_tracking(**kwargs)
+            return superuser_env(cr)["stock.picking"]._cron_update_tracking(**kwargs)
     except Exception as exc:
         errors.append(exc)
+        return None
 
 
 def _in_threads(*targets):
@@ -161,7 +165,7 @@ def test_answers_stored_by_several_transactions_are_each_stored_once(registry, s
 
     errors, done = [], []
     with patch.object(Picking, "_store_polled_batch", store_and_note):
-        _in_threads(("poller", lambda: done.append(_poll_count(registry, errors, batch_size=5, time_budget=60))))
+        _in_threads(("poller", lambda: done.append(_poll(registry, errors, batch_size=5, time_budget=60))))
 
     assert not errors, errors
     assert done == [PARCELS], "the run counts every parcel its store transactions stored"
@@ -176,18 +180,7 @@ def test_answers_stored_by_several_transactions_are_each_stored_once(registry, s
         assert all(p.tracking_next_check and p.tracking_last_check for p in pickings)
 
 
-def _poll_count(registry, errors, **kwargs):
-    try:
-        with registry.cursor() as cr:
-            return superuser_env(cr)["stock.picking"]._cron_update_tracking(**kwargs)
-    except Exception as exc:
-        errors.append(exc)
-        return None
-
-
 def test_a_store_refused_by_postgresql_is_tried_again_in_a_new_transaction(registry, sandbox, parcels, store_workers):
-    import psycopg2  # noqa: PLC0415
-
     Picking = registry["stock.picking"]
     store = Picking._store_polled_batch
     refused = []
@@ -201,7 +194,7 @@ def test_a_store_refused_by_postgresql_is_tried_again_in_a_new_transaction(regis
 
     errors, done = [], []
     with patch.object(Picking, "_store_polled_batch", refuse_once):
-        _in_threads(("poller", lambda: done.append(_poll_count(registry, errors, batch_size=5, time_budget=60))))
+        _in_threads(("poller", lambda: done.append(_poll(registry, errors, batch_size=5, time_budget=60))))
 
     assert not errors, errors
     assert refused and done == [PARCELS]
