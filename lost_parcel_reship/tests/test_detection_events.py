@@ -100,6 +100,27 @@ class TestDetectionEvents(HttpCase, LostParcelCommon):
             small, large = run_with(10, "A"), run_with(1000, "B")
         self.assertEqual(small, large, f"{small} queries for 10 changed parcels, {large} for 1,000")
 
+    def test_news_updates_each_deliverys_row_once(self):
+        """Storing the carrier's news and queuing the parcel for detection is one UPDATE of each
+        delivery's row: a row updated twice in one transaction has all its foreign keys checked
+        again by PostgreSQL (nine on a delivery), which doubled the database's work per parcel
+        with news in a poll."""
+        pickings = self._ship_pickings_in_batch(
+            [f"JD0INTRANSITU{i:04d}" for i in range(20)], self.carrier, partner=self.customer_nl
+        )
+        self.env.flush_all()
+
+        def row_updates():
+            self.env.cr.execute("SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'stock_picking'")
+            return self.env.cr.fetchone()[0]
+
+        before = row_updates()
+        pickings._update_tracking()  # first answers: news for every parcel
+        self.env.flush_all()
+        self.assertEqual(len(pickings.filtered("lost_parcel_detect_requested")), 20, "every parcel queued")
+        self.assertTrue(all(pickings.mapped("tracking_status")), "and its tracking stored")
+        self.assertEqual(row_updates() - before, 20, "one row update per delivery")
+
     def test_a_burst_of_several_batches_costs_the_same_per_batch(self):
         """A burst larger than one batch, every parcel lost so that each opens its case. The run
         commits a batch at a time (``EVENT_BATCH_SIZE`` parcels, 1,000 in production; batches of
