@@ -21,6 +21,7 @@ from ..clients.base import (
 )
 from ..clients.calls import TrackingCalls
 from ..clients.status import EXCEPTION_KINDS, FINAL_STATUSES, STATUS_SELECTION
+from .poll_gc import fewer_gc_passes
 from .tracking_stores import TrackingStores
 
 _logger = logging.getLogger(__name__)
@@ -313,6 +314,8 @@ class StockPicking(models.Model):
           own number of requests in flight) and the answers are stored as they come, each set in
           a transaction of its own (``TrackingStores``, ``_tracking_store_workers`` at once) or,
           with one worker, in this one: the carriers' limits, not the database, set the pace.
+        - Python's cycle collector runs less often meanwhile (``fewer_gc_passes``): at its default
+          pace it took a quarter of the poll's time.
 
         ``max_batches``: claim at most that many batches (tests).
         """
@@ -324,6 +327,7 @@ class StockPicking(models.Model):
         capacity, drained, done, horizon, claiming, next_claim = {}, {}, 0, 2.0, True, 0.0
         workers = self._tracking_store_workers()
         with (
+            fewer_gc_passes(),
             TrackingCalls(MAX_POLL_THREADS) as calls,
             TrackingStores(self.env, workers) if workers > 1 else nullcontext() as stores,
         ):

@@ -2,12 +2,16 @@
 sized from its rate limit, long Retry-After waits requeued instead of slept through, and the
 calls spent on the parcels where a check matters."""
 
+import gc
 import time
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import tagged
 
+from ..clients.calls import TrackingCalls
+from ..models.poll_gc import POLL_GC_THRESHOLD, fewer_gc_passes
 from .common import TrackingCommon
 
 
@@ -155,3 +159,44 @@ class TestPollBudget(TrackingCommon):
         self.assertGreaterEqual(Picking._tracking_time_budget(), 10)
         params.set_param("carrier_connectors.poll_time_budget", "42")
         self.assertEqual(Picking._tracking_time_budget(), 42)
+
+    def test_the_cycle_collector_runs_less_often_while_a_poll_runs_and_as_before_after_it(self):
+        # At Python's default pace (every 700 new objects, and a full pass of the process's heap
+        # now and then) the collector took a quarter of a large poll's time.
+        parcels = self._ship_pickings_in_batch([f"JD0INTRANSIT97{i:02d}" for i in range(3)], self.carrier)
+        before = gc.get_threshold()
+        self.assertLess(before[0], POLL_GC_THRESHOLD, "Python's default (700)")
+        during = []
+        add = TrackingCalls.add
+
+        def add_and_look(calls_self, calls):
+            during.append(gc.get_threshold())
+            return add(calls_self, calls)
+
+        with patch.object(TrackingCalls, "add", add_and_look):
+            self.env["stock.picking"]._cron_update_tracking(time_budget=10)
+        self.assertEqual(parcels.mapped("tracking_status"), ["in_transit"] * 3)
+        self.assertEqual(during[0], (POLL_GC_THRESHOLD, *before[1:]), "raised while the carriers are asked")
+        self.assertEqual(gc.get_threshold(), before, "put back when the poll ends")
+
+        self._ship_pickings_in_batch(["JD0INTRANSIT9703"], self.carrier)
+        with patch.object(TrackingCalls, "add", side_effect=RuntimeError("boom")), self.assertRaises(RuntimeError):
+            self.env["stock.picking"]._cron_update_tracking(time_budget=10)
+        self.assertEqual(gc.get_threshold(), before, "put back when the poll fails too")
+
+    def test_overlapping_polls_put_the_threshold_back_once_the_last_one_ends(self):
+        before = gc.get_threshold()
+        first, second = fewer_gc_passes(), fewer_gc_passes()
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)
+        self.assertEqual(gc.get_threshold()[0], POLL_GC_THRESHOLD, "the second poll still runs")
+        second.__exit__(None, None, None)
+        self.assertEqual(gc.get_threshold(), before)
+        # A process that switched the collector off (threshold 0) keeps it off.
+        gc.set_threshold(0, *before[1:])
+        try:
+            with fewer_gc_passes():
+                self.assertEqual(gc.get_threshold()[0], 0)
+        finally:
+            gc.set_threshold(*before)

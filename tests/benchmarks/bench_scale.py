@@ -29,6 +29,7 @@ events).
 """
 
 import argparse
+import gc
 import json
 import math
 import resource
@@ -221,6 +222,8 @@ def phase_poll(env, args):
             return Counter({account.provider: count for account, count in counts if account.id in by_account})
 
         answer_times = sandbox_answer_times(url, carriers, args.latency)
+        stored_at = time_the_stores(env)
+        gc_time = CollectorTime()
         before = sandbox_requests(url)
         queries, runs, polled = env.cr.sql_log_count, 0, 0
         started, started_at = time.perf_counter(), datetime.utcnow()
@@ -231,21 +234,22 @@ def phase_poll(env, args):
             if not sum(due_per_provider().values()):
                 break
         window = time.perf_counter() - started
+        gc.callbacks.remove(gc_time.callback)
         env.cr.commit()  # a snapshot that sees what the poll's store transactions committed
         queries = env.cr.sql_log_count - queries
         calls = sandbox_requests(url) - before
         due = due_per_provider()
         env.cr.execute(
-            "SELECT t.provider, count(*), max(p.tracking_last_check) FROM stock_picking p"
+            "SELECT t.provider, array_agg(p.id) FROM stock_picking p"
             " JOIN carrier_tracking_account t ON t.id = p.tracking_account_id"
             " WHERE p.id = ANY(%s) AND p.tracking_last_check >= %s GROUP BY 1",
             [ids, started_at.replace(microsecond=0)],
         )
         updated, busy_until = Counter(), {}
-        for provider, count, last_check in env.cr.fetchall():
-            updated[provider] = count
+        for provider, picking_ids in env.cr.fetchall():
+            updated[provider] = len(picking_ids)
             if not due[provider]:  # done before the window ended: busy until its last answer was stored
-                busy_until[provider] = (last_check - started_at).total_seconds()
+                busy_until[provider] = max(stored_at[pid] for pid in picking_ids) - started
 
         loop = loop_sample(env, carriers, args)
     finally:
@@ -261,6 +265,10 @@ def phase_poll(env, args):
         f"parcels updated {polled:,}"
     )
     print(f"SQL queries: {queries:,} ({queries / max(polled, 1):.2f} per parcel)")
+    print(
+        f"Python's cycle collector: {gc_time.seconds:.1f} s of the window "
+        f"({gc_time.passes[0]} young passes, {gc_time.passes[2]} full), every thread stopped meanwhile"
+    )
     print(f"peak resident memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     print()
     print("| provider | limit (calls/s) | calls made | calls allowed while parcels were due | used | parcels updated |")
@@ -299,6 +307,41 @@ def phase_poll(env, args):
         if provider not in by_account.values():
             continue
         print(f"  {provider}: {rate:g} calls/s: {source}")
+
+
+def time_the_stores(env):
+    """{picking id: ``time.perf_counter()`` when the poll stored its answer}, filled from now on
+    by every thread of this process: when a provider's last parcel was stored, to the
+    microsecond (a delivery's last-check date is in whole seconds, which would cut up to a second
+    off a provider's busy time)."""
+    stored_at = {}
+    model_class = type(env["stock.picking"])  # the registry's class: every thread's records
+    store = model_class._store_polled_batch
+
+    def timed_store(self, results):
+        res = store(self, results)
+        now = time.perf_counter()
+        stored_at.update(dict.fromkeys(results, now))
+        return res
+
+    model_class._store_polled_batch = timed_store
+    return stored_at
+
+
+class CollectorTime:
+    """Seconds Python's cycle collector runs from now on (``gc.callbacks``), and its passes per
+    generation."""
+
+    def __init__(self):
+        self.seconds, self.passes, self.started = 0.0, Counter(), None
+        gc.callbacks.append(self.callback)
+
+    def callback(self, phase, info):
+        if phase == "start":
+            self.started = time.perf_counter()
+        elif self.started is not None:
+            self.seconds += time.perf_counter() - self.started
+            self.passes[info["generation"]] += 1
 
 
 def prime(env, carriers, url, ids, args):
