@@ -8,8 +8,10 @@ runs in a thread of a cron, in a benchmark or in a test without a database.
 
 import hashlib
 import logging
+import math
 import threading
 import time
+from collections import deque
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
@@ -107,6 +109,84 @@ class RateLimiter:
             sleep(wait)
 
 
+class SharedRateLimiter:
+    """The rate limit of one account shared by every process that calls its API (the cron and
+    HTTP workers of one Odoo server, several servers on one database): call slots are reserved a
+    block at a time from a timeline all processes see, then handed out in order to this process's
+    threads.
+
+    ``reserve(count, burst_seconds)`` books ``count`` calls, ``1 / rate`` apart, on the account's
+    timeline (a generic cell rate algorithm: the timeline never lags the clock by more than
+    ``burst_seconds``, the bucket's burst) and returns the seconds from now until the first of
+    them: negative when the account was idle (the burst), positive when other processes booked
+    ahead. ``peek(burst_seconds)``: the same wait for the next call, booking nothing.
+    ``carrier.api.throttle`` keeps that timeline in PostgreSQL, on PostgreSQL's clock.
+
+    A block is a quarter of a second of calls (at least one): a process books no more than it is
+    about to use, and a slot left unused (the process went idle) is dropped once stale rather
+    than spent late, which would put more than the limit into the carrier's window.
+    """
+
+    _limiters = {}
+    _limiters_lock = threading.Lock()
+    block_seconds = 0.25
+    stale_seconds = 1.0  # a slot this far past its time is not used any more
+
+    def __init__(self, rate_per_second, reserve, peek):
+        self.rate = rate_per_second
+        self.capacity = max(1.0, rate_per_second)  # the same burst as ``RateLimiter``
+        self.burst_seconds = (self.capacity - 1) / rate_per_second
+        self.block = max(1, int(rate_per_second * self.block_seconds))
+        self.reserve, self.peek = reserve, peek
+        self.slots = deque()  # ``time.monotonic()`` values at which a booked call may be made
+        self.lock = threading.Lock()
+
+    @classmethod
+    def for_key(cls, key, rate_per_second, reserve, peek):
+        """The limiter of ``key`` in this process, shared by its threads (a new one when the rate
+        changed: the slots booked at the old rate are dropped)."""
+        with cls._limiters_lock:
+            limiter = cls._limiters.get(key)
+            if limiter is None or limiter.rate != rate_per_second:
+                limiter = cls._limiters[key] = cls(rate_per_second, reserve, peek)
+            return limiter
+
+    def _fresh_slots(self, now):
+        while self.slots and self.slots[0] < now - self.burst_seconds - self.stale_seconds:
+            self.slots.popleft()
+        return self.slots
+
+    def acquire(self, sleep=time.sleep, deadline=None):
+        """Take the next booked slot (booking a block when none is left) and wait for its time;
+        raise ``OutOfTime``, keeping the slot for a later call, when its time is past
+        ``deadline`` (a ``time.monotonic()`` value)."""
+        with self.lock:
+            now = time.monotonic()
+            if not self._fresh_slots(now):
+                start = now + self.reserve(self.block, self.burst_seconds)
+                self.slots.extend(start + index / self.rate for index in range(self.block))
+            at = self.slots[0]
+            if deadline is not None and at > deadline:
+                raise OutOfTime(f"the next call is allowed in {at - now:.1f} s, after the deadline")
+            self.slots.popleft()
+        if at - now > 1e-3:
+            sleep(at - now)
+
+    def calls_within(self, seconds):
+        """How many calls this process may make in the next ``seconds``: the slots it booked and
+        what the shared timeline allows after them (``RateLimiter.calls_within``'s figure for a
+        limit shared with other processes, which book from the same timeline meanwhile)."""
+        with self.lock:
+            now = time.monotonic()
+            booked = sum(1 for at in self._fresh_slots(now) if at <= now + seconds)
+        # Seconds until the timeline's next call: at most the burst's length ago when the account
+        # has been idle (that many calls at once, as a full bucket), ahead when others booked.
+        wait = self.peek(self.burst_seconds)
+        if wait <= 0:
+            return booked + min(self.capacity, 1 + math.floor(-wait * self.rate + 1e-9)) + self.rate * seconds
+        return booked + self.rate * max(0.0, seconds - wait)
+
+
 class TokenCache:
     """OAuth2 access tokens by (token URL, client id), kept until shortly before expiry."""
 
@@ -178,6 +258,7 @@ class ApiClient:
         credentials=None,
         rate_limit=None,
         account_key=None,
+        limiter=None,
         session=None,
         sleep=time.sleep,
         timeout=None,
@@ -199,8 +280,10 @@ class ApiClient:
         # A caller with a time budget (the polling cron) sets this ``time.monotonic()`` value: a
         # call the rate limit allows only after it is not made (``OutOfTime``).
         self.deadline = deadline
+        # ``limiter``: the account's rate limit shared between processes (``SharedRateLimiter``,
+        # what Odoo's accounts pass); else one bucket per ``account_key`` in this process.
         key = account_key or (self.provider, self.base_url, self.credentials.get(self._identity_field(), ""))
-        self.limiter = RateLimiter.for_key(key, rate_limit or self.default_rate_limit)
+        self.limiter = limiter or RateLimiter.for_key(key, rate_limit or self.default_rate_limit)
         missing = [name for name in self.credential_fields if not self.credentials.get(name)]
         if missing:
             raise ApiError(ERROR_CONFIG, f"{self.label}: missing credentials: {', '.join(missing)}")

@@ -1,4 +1,5 @@
 from . import api_account_mixin
+from . import api_throttle
 from . import carrier_tracking_account
 from . import delivery_carrier
 from . import stock_tracking_event

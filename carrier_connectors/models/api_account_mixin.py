@@ -33,6 +33,16 @@ class CarrierApiAccountMixin(models.AbstractModel):
         """The chatter note of an account whose credentials were cleared by a move."""
         raise NotImplementedError
 
+    def _api_rate(self):
+        """Calls per second this account may make: its own figure, else its client's default."""
+        raise NotImplementedError
+
+    def _api_limiter(self):
+        """This account's rate limit, shared by every process of the database
+        (``carrier.api.throttle``): what its clients are built with."""
+        self.ensure_one()
+        return self.env["carrier.api.throttle"].sudo()._limiter(self, self._api_rate())
+
     def _api_redact(self, text):
         """``text`` with this account's credentials masked: a remote error may quote what it was
         sent (a wrong key echoed back), and its text is shown and kept on the account."""

@@ -105,9 +105,13 @@ class CarrierClaimAccount(models.Model):
         return get_claims_client_class(account.provider)(
             base_url=account.base_url,
             credentials={"api_key": account.api_key} if account.api_key else {},
-            account_key=("carrier.claim.account", self.env.cr.dbname, account.id),
+            limiter=self._api_limiter(),
             **options,
         )
+
+    def _api_rate(self):
+        self.ensure_one()
+        return get_claims_client_class(self.provider).default_rate_limit
 
     def _submit_claim(self, request):
         """File ``request`` (``claims.ClaimRequest``) with the provider -> ``claims.ClaimResult``:

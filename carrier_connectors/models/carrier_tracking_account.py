@@ -2,7 +2,6 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..clients import CarrierError, get_client_class, get_webhook_handlers, provider_selection
-from ..clients.api import RateLimiter
 from ..clients.base import normalize_tracking_number
 
 SECRET_FIELDS = ("api_key", "client_id", "client_secret", "partner_id", "checkword", "app_key", "app_secret")
@@ -87,15 +86,12 @@ class CarrierTrackingAccount(models.Model):
         return {
             "base_url": account.base_url,
             "credentials": {name: account[name] for name in SECRET_FIELDS if account[name]},
-            "rate_limit": account.rate_limit or None,
-            "account_key": self._rate_limit_key(),
+            "limiter": self._api_limiter(),
         }
 
-    def _rate_limit_key(self):
-        """The key of this account's rate limit bucket (shared by every client of the account in
-        this server process)."""
+    def _api_rate(self):
         self.ensure_one()
-        return ("carrier.tracking.account", self.env.cr.dbname, self.id)
+        return self.rate_limit or get_client_class(self.provider).default_rate_limit
 
     def _tracking_capacity(self, seconds):
         """How many tracking numbers this account may be asked about in the next ``seconds``
@@ -103,10 +99,8 @@ class CarrierTrackingAccount(models.Model):
         tenth of the time kept for the answers. A poll never claims more of its parcels than that.
         """
         self.ensure_one()
-        client_cls = get_client_class(self.provider)
-        rate = self.rate_limit or client_cls.default_rate_limit
-        calls = RateLimiter.calls_within(self._rate_limit_key(), rate, 0.9 * seconds)
-        return int(calls) * client_cls.batch_size
+        calls = self._api_limiter().calls_within(0.9 * seconds)
+        return int(calls) * get_client_class(self.provider).batch_size
 
     def _get_client(self, **options):
         self.ensure_one()

@@ -123,9 +123,12 @@ class MarketplaceAccount(models.Model):
         return {
             "base_url": account.base_url or None,
             "credentials": {name: account[name] for name in SECRET_FIELDS if account[name]},
-            "rate_limit": account.rate_limit or None,
-            "account_key": ("marketplace.account", self.env.cr.dbname, account.id),
+            "limiter": self._api_limiter(),
         }
+
+    def _api_rate(self):
+        self.ensure_one()
+        return self.rate_limit or get_store_client_class(self.store).default_rate_limit
 
     def _get_store_client(self, **options):
         self.ensure_one()

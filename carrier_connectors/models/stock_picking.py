@@ -254,7 +254,12 @@ class StockPicking(models.Model):
                 lease_until,
                 locked,
             )
-        return [row[0] for row in self.env.execute_query(locked)]
+        # Another poller's lease committed after this transaction's snapshot makes PostgreSQL
+        # refuse to lock a row: expected, ``_claim_tracking_batch`` claims again; not logged as
+        # a bad query.
+        self.env.flush_query(locked)
+        self.env.cr.execute(locked, log_exceptions=False)
+        return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
     def _tracking_time_budget(self):
@@ -394,6 +399,7 @@ class StockPicking(models.Model):
             except psycopg2.errors.SerializationFailure:
                 if getattr(threading.current_thread(), "testing", False) or attempt == 4:
                     raise
+                _logger.debug("another poller leased parcels meanwhile: claiming again (%s)", attempt + 1)
                 capacity.clear()
                 capacity.update(spent)
                 self.env.cr.rollback()  # nothing of ours is lost: the work before is committed

@@ -8,3 +8,4 @@ from . import test_marketplace_account
 from . import test_tracking_reliability
 from . import test_poll_budget
 from . import test_secrets
+from . import test_api_throttle

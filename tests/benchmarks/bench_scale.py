@@ -65,7 +65,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--db", required=True, help="a database with lost_parcel_reship (left unchanged)")
     parser.add_argument("-c", "--config", help="Odoo configuration file (addons path, database access)")
-    parser.add_argument("--phase", choices=["poll", "detection"], required=True)
+    parser.add_argument("--phase", choices=["poll", "detection", "poll-process"], required=True)
     parser.add_argument("--parcels", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=180, help="poll: how long the cron keeps polling")
     parser.add_argument("--budget", type=float, default=60, help="poll: seconds of one cron run")
@@ -77,6 +77,13 @@ def parse_args():
         type=int,
         default=2,
         help="poll: transactions storing answers at once (carrier_connectors.poll_store_workers)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="poll: server processes polling at once, as that many cron workers of one server "
+        "(each its own interpreter; the accounts' rate limits shared through PostgreSQL)",
     )
     parser.add_argument(
         "--providers",
@@ -222,18 +229,24 @@ def phase_poll(env, args):
             return Counter({account.provider: count for account, count in counts if account.id in by_account})
 
         answer_times = sandbox_answer_times(url, carriers, args.latency)
+        others = start_poll_processes(env, args)  # loaded and waiting for the start
         stored_at = time_the_stores(env)
         gc_time = CollectorTime()
         before = sandbox_requests(url)
-        queries, runs, polled = env.cr.sql_log_count, 0, 0
-        started, started_at = time.perf_counter(), datetime.utcnow()
-        while (elapsed := time.perf_counter() - started) < args.seconds:
-            budget = min(args.budget, args.seconds - elapsed)
-            polled += Picking._cron_update_tracking(time_budget=budget)
-            runs += 1
-            if not sum(due_per_provider().values()):
-                break
-        window = time.perf_counter() - started
+        queries = env.cr.sql_log_count
+        started, started_at = time.perf_counter() + 0.2, datetime.utcnow()
+        for process in others:
+            process.stdin.write(f"{started!r}\n")
+            process.stdin.flush()
+        time.sleep(max(0.0, started - time.perf_counter()))
+        polled, runs, ended = poll_until_done(env, args, started)
+        for process in others:
+            report = json.loads(process.stdout.readline())
+            process.wait(timeout=60)
+            polled, runs, ended = polled + report["polled"], runs + report["runs"], max(ended, report["ended"])
+            stored_at.update({int(pid): at for pid, at in report["stored_at"].items()})
+            gc_time.seconds, others_rss = gc_time.seconds + report["gc"], report["rss"]
+        window = ended - started
         gc.callbacks.remove(gc_time.callback)
         env.cr.commit()  # a snapshot that sees what the poll's store transactions committed
         queries = env.cr.sql_log_count - queries
@@ -264,12 +277,19 @@ def phase_poll(env, args):
         f"cron runs of {args.budget:g} s, batches of {args.batch_size}: {runs} runs, window {window:.1f} s, "
         f"parcels updated {polled:,}"
     )
-    print(f"SQL queries: {queries:,} ({queries / max(polled, 1):.2f} per parcel)")
+    if args.processes > 1:
+        print(
+            f"{args.processes} poll processes at once (as {args.processes} cron workers of one server), "
+            f"each account's rate limit shared between them through PostgreSQL"
+        )
+    print(f"SQL queries of this process: {queries:,} ({queries / max(polled, 1):.2f} per parcel, all processes')")
     print(
-        f"Python's cycle collector: {gc_time.seconds:.1f} s of the window "
-        f"({gc_time.passes[0]} young passes, {gc_time.passes[2]} full), every thread stopped meanwhile"
+        f"Python's cycle collector: {gc_time.seconds:.1f} s (all processes), "
+        f"{gc_time.passes[0]} young and {gc_time.passes[2]} full passes in this one"
     )
     print(f"peak resident memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    if args.processes > 1:
+        print(f"peak resident memory of another poll process: {others_rss:.0f} MB")
     print()
     print("| provider | limit (calls/s) | calls made | calls allowed while parcels were due | used | parcels updated |")
     print("|---|---|---|---|---|---|")
@@ -307,6 +327,58 @@ def phase_poll(env, args):
         if provider not in by_account.values():
             continue
         print(f"  {provider}: {rate:g} calls/s: {source}")
+
+
+def poll_until_done(env, args, started):
+    """Run the scheduled action as Odoo does (runs of ``--budget`` seconds, called again while
+    parcels remain) from ``started`` (``time.perf_counter()``) for ``--seconds``, or until no
+    parcel is due. -> (parcels updated, runs, when it ended)."""
+    Picking = env["stock.picking"]
+    polled = runs = 0
+    while (elapsed := time.perf_counter() - started) < args.seconds:
+        polled += Picking._cron_update_tracking(time_budget=min(args.budget, args.seconds - elapsed))
+        runs += 1
+        env.cr.commit()
+        if not Picking.search_count(Picking._tracking_due_domain(), limit=1):
+            break
+    return polled, runs, time.perf_counter()
+
+
+def start_poll_processes(env, args):
+    """``--processes`` less one more poll processes on this database (this script with ``--phase
+    poll-process``), each loaded and waiting for the start time on its standard input."""
+    command = [sys.executable, __file__, "--phase", "poll-process", "--db", env.cr.dbname]
+    command += ["--seconds", str(args.seconds), "--budget", str(args.budget)]
+    command += ["-c", args.config] if args.config else []
+    processes = [
+        subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for _process in range(args.processes - 1)
+    ]
+    for process in processes:
+        if process.stdout.readline().strip() != "ready":
+            raise SystemExit("a poll process did not start")
+    return processes
+
+
+def phase_poll_process(env, args):
+    """One more poll process (``start_poll_processes``): prints "ready", polls from the
+    ``time.perf_counter()`` value it reads (the clock is the system's, shared by the processes),
+    then prints what it did as one line of JSON."""
+    stored_at = time_the_stores(env)
+    gc_time = CollectorTime()
+    print("ready", flush=True)
+    started = float(sys.stdin.readline())
+    time.sleep(max(0.0, started - time.perf_counter()))
+    polled, runs, ended = poll_until_done(env, args, started)
+    report = {
+        "polled": polled,
+        "runs": runs,
+        "ended": ended,
+        "stored_at": stored_at,
+        "gc": gc_time.seconds,
+        "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    print(json.dumps(report), flush=True)
 
 
 def time_the_stores(env):
@@ -502,6 +574,11 @@ def main():
             env = api.Environment(cr, SUPERUSER_ID, context)
             env["ir.config_parameter"].set_param("carrier_connectors.poll_store_workers", args.store_workers)
             phase_poll(env, args)
+    elif args.phase == "poll-process":
+        from odoo import SUPERUSER_ID, api  # noqa: PLC0415
+
+        with boot(args).cursor() as cr:
+            phase_poll_process(api.Environment(cr, SUPERUSER_ID, context), args)
     else:
         with rolled_back_env(boot(args)) as env:
             phase_detection(env(context=dict(env.context, **context)), args)

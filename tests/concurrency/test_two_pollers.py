@@ -8,8 +8,10 @@ tests commit, on purpose, on the throwaway database of ``tests/run.sh``; they sw
 database's other tracking accounts off while they run and back on afterwards.
 """
 
+import logging
 import threading
 import time
+from datetime import timedelta
 from unittest.mock import patch
 
 import psycopg2
@@ -18,6 +20,7 @@ import pytest
 from .world import create_world, database_registry, new_tag, only_account, ship, superuser_env
 
 PARCELS = 40
+LEASE = timedelta(minutes=5)
 
 
 @pytest.fixture(scope="module")
@@ -201,3 +204,35 @@ def test_a_store_refused_by_postgresql_is_tried_again_in_a_new_transaction(regis
     unanswered, stored, distinct = _outcome(registry, parcels)
     assert unanswered == 0, "the refused set was stored by its second transaction"
     assert stored == distinct, "its first transaction's events were rolled back, none stored twice"
+
+
+def test_a_claim_behind_another_pollers_lease_claims_again_without_logging_an_error(registry, parcels, caplog):
+    # The late poller's transaction takes its snapshot, then the other leases parcels and
+    # commits: locking one of those rows, PostgreSQL refuses the late claim (repeatable read).
+    # It is claimed again in a new transaction, takes what is left, and logs no "bad query".
+    snapshot_taken, leased = threading.Event(), threading.Event()
+    claimed = {}
+
+    def late(env):
+        env.cr.execute("SELECT count(*) FROM stock_picking")  # the transaction's snapshot
+        snapshot_taken.set()
+        assert leased.wait(timeout=60)
+        return env["stock.picking"]._claim_tracking_batch(PARCELS, {}, time.monotonic() + 60, LEASE, 60).ids
+
+    def early(env):
+        assert snapshot_taken.wait(timeout=60)
+        ids = env["stock.picking"]._claim_tracking_batch(PARCELS // 2, {}, time.monotonic() + 60, LEASE, 60).ids
+        env.cr.commit()
+        leased.set()
+        return ids
+
+    def run(name, job):
+        with registry.cursor() as cr:
+            claimed[name] = job(superuser_env(cr))
+
+    with caplog.at_level(logging.WARNING, logger="odoo.sql_db"):
+        _in_threads(("late", lambda: run("late", late)), ("early", lambda: run("early", early)))
+
+    assert len(claimed["early"]) == PARCELS // 2
+    assert sorted(claimed["late"] + claimed["early"]) == sorted(parcels), "each parcel claimed once, by one of them"
+    assert not [r for r in caplog.records if "bad query" in r.getMessage()], "a refused claim is expected, not an error"
