@@ -254,9 +254,8 @@ class StockPicking(models.Model):
                 lease_until,
                 locked,
             )
-        # Another poller's lease committed after this transaction's snapshot makes PostgreSQL
-        # refuse to lock a row: expected, ``_claim_tracking_batch`` claims again; not logged as
-        # a bad query.
+        # Should PostgreSQL refuse to lock a row all the same (``_claim_tracking_batch``: a
+        # serialization failure), the claim is made again: not logged as a bad query.
         self.env.flush_query(locked)
         self.env.cr.execute(locked, log_exceptions=False)
         return [row[0] for row in self.env.cr.fetchall()]
@@ -347,7 +346,6 @@ class StockPicking(models.Model):
                     # the queues are full enough for now: the answers are stored first.
                     next_claim = started if len(batch) >= batch_size else started + 0.5
                     if batch:
-                        self._commit_tracking_progress()
                         batch.fetch(["tracking_account_id", "carrier_tracking_ref"])
                         calls.add(batch._prepare_tracking_calls(batch.grouped("tracking_account_id"), deadline))
                         max_batches = None if max_batches is None else max_batches - 1
@@ -381,13 +379,20 @@ class StockPicking(models.Model):
 
     @api.model
     def _claim_tracking_batch(self, batch_size, capacity, deadline, lease, batch_seconds, backlog=None, drained=None):
-        """``_claim_for_tracking`` at the start of a transaction (the work before it is committed),
-        tried again in a new transaction when another poller's lease, committed after this one's
-        snapshot, makes PostgreSQL refuse to lock a row (a serialization failure)."""
+        """``_claim_for_tracking`` in a transaction of its own, committed: the work before it is
+        committed first, and the claim runs at PostgreSQL's read committed isolation, where a row
+        another poller leased after the claim began is checked again (no longer due: skipped)
+        instead of refused. At Odoo's repeatable read, a poller claiming while another commits
+        leases failed five times in a row now and then (a serialization failure each time).
+        Tried again in a new transaction all the same should PostgreSQL refuse it."""
+        committing = not getattr(threading.current_thread(), "testing", False)
         for attempt in range(5):
             spent = dict(capacity)
             try:
-                return self._claim_for_tracking(
+                if committing:
+                    self._commit_tracking_progress()
+                    self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                batch = self._claim_for_tracking(
                     batch_size,
                     capacity=capacity,
                     seconds=deadline - time.monotonic(),
@@ -396,10 +401,12 @@ class StockPicking(models.Model):
                     backlog=backlog,
                     drained=drained,
                 )
+                self._commit_tracking_progress()  # the lease, before any call; back to repeatable read
+                return batch
             except psycopg2.errors.SerializationFailure:
-                if getattr(threading.current_thread(), "testing", False) or attempt == 4:
+                if not committing or attempt == 4:
                     raise
-                _logger.debug("another poller leased parcels meanwhile: claiming again (%s)", attempt + 1)
+                _logger.info("another poller leased parcels meanwhile: claiming again (%s)", attempt + 1)
                 capacity.clear()
                 capacity.update(spent)
                 self.env.cr.rollback()  # nothing of ours is lost: the work before is committed
