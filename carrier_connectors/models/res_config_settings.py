@@ -1,4 +1,8 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+POLL_CRON = "carrier_connectors.ir_cron_update_tracking"
+MAX_POLL_PROCESSES = 8
 
 
 class ResConfigSettings(models.TransientModel):
@@ -14,3 +18,50 @@ class ResConfigSettings(models.TransientModel):
         help="Database transactions storing the carriers' answers at once during a poll (each on its "
         "own connection): 2 lets PostgreSQL write one set while the server reads the next.",
     )
+    carrier_tracking_poll_processes = fields.Integer(
+        "Poll Processes",
+        help="Copies of the polling scheduled action, run at once by as many cron workers: they never "
+        "take the same parcel and share each account's rate limit. More than one helps only where cron "
+        "workers are processes of their own (--workers above 0, --max-cron-threads above this number). "
+        "0: no polling (webhooks and the Update Tracking button only).",
+    )
+
+    def get_values(self):
+        # What the scheduled actions say, not a parameter of its own: an action archived by hand counts.
+        values = super().get_values()
+        values["carrier_tracking_poll_processes"] = len(self._tracking_poll_crons().filtered("active"))
+        return values
+
+    @api.model
+    def _tracking_poll_crons(self):
+        """The polling scheduled action and its copies (``set_values``), archived ones included,
+        in their order."""
+        crons = self.env["ir.cron"].sudo().with_context(active_test=False)
+        main = self.env.ref(POLL_CRON, raise_if_not_found=False)
+        main = crons.browse(main.id) if main else crons
+        for index in range(2, MAX_POLL_PROCESSES + 1):
+            main |= crons.env.ref(f"{POLL_CRON}_{index}", raise_if_not_found=False) or crons
+        return main
+
+    def set_values(self):
+        super().set_values()
+        for settings in self:
+            settings._set_tracking_poll_processes(settings.carrier_tracking_poll_processes)
+
+    def _set_tracking_poll_processes(self, count):
+        """Keep ``count`` of the polling scheduled actions active: the module's own, then copies of
+        it (made once, with an XML id of this module so that uninstalling it removes them;
+        archived when not needed). 0 archives them all: parcels are then updated by webhooks and
+        by hand only."""
+        if not 0 <= count <= MAX_POLL_PROCESSES:
+            raise ValidationError(self.env._("Poll Processes must be between 0 and %(max)s.", max=MAX_POLL_PROCESSES))
+        main = self.env.ref(POLL_CRON).sudo()
+        module, name = POLL_CRON.split(".")
+        for index in range(1, MAX_POLL_PROCESSES + 1):
+            cron = main if index == 1 else self.env.ref(f"{POLL_CRON}_{index}", raise_if_not_found=False)
+            if index <= count and not cron:
+                cron = main.copy({"name": f"{main.name} ({index})", "active": True})
+                xmlid = {"module": module, "name": f"{name}_{index}", "model": "ir.cron", "res_id": cron.id}
+                self.env["ir.model.data"].sudo().create({**xmlid, "noupdate": True})
+            if cron and cron.active != (index <= count):
+                cron.sudo().active = index <= count

@@ -9,3 +9,4 @@ from . import test_tracking_reliability
 from . import test_poll_budget
 from . import test_secrets
 from . import test_api_throttle
+from . import test_poll_processes
