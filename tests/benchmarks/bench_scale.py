@@ -15,11 +15,15 @@ events).
   would), answering after ``--latency`` seconds; one tracking account per provider at the rate
   limit in ``PAID_LIMITS`` (each value and its source below), with enough parallel requests per
   account for that rate at that latency. The scheduled action runs as Odoo runs it (runs of
-  ``--budget`` seconds, called again while parcels remain) for ``--seconds``. Printed per provider:
-  calls made, the calls its limit allowed while it still had parcels due, the share used, parcels
-  updated; then, on a sample, the straightforward way (one request and one write per delivery in
-  a loop, as OCA ``delivery_state`` polls) and the ratio; and the sandbox's own time per call
-  (timed before the poll with no latency), what it adds to ``--latency``. ``--warm``: the parcels
+  ``--budget`` seconds, called again while parcels remain) for ``--seconds``; ``--processes N``:
+  in N processes at once, as N cron workers of one server (*Poll Processes* in the settings),
+  each its own interpreter, the accounts' rate limits shared through PostgreSQL. Printed per
+  provider: calls made, the calls its limit allowed while it still had parcels due (its burst
+  and its rate over that time), the share used, parcels updated; the share of the cores the poll
+  processes, PostgreSQL and the sandbox used while FedEx had parcels due; then, on a sample, the
+  straightforward way (one request and one write per delivery in a loop, as OCA
+  ``delivery_state`` polls) and the ratio; and the sandbox's own time per call (timed before the
+  poll with no latency), what it adds to ``--latency``. ``--warm``: the parcels
   were polled once before (not timed), so the answers mostly repeat what is known: the steady
   state.
 - ``detection``: ``--parcels`` parcels in transit with ``--events`` events each (1,000,000 for the
@@ -32,10 +36,12 @@ import argparse
 import gc
 import json
 import math
+import os
 import resource
 import socket
 import subprocess
 import sys
+import threading
 import time
 import tracemalloc
 import urllib.request
@@ -238,8 +244,12 @@ def phase_poll(env, args):
         for process in others:
             process.stdin.write(f"{started!r}\n")
             process.stdin.flush()
+        sampler = CpuSampler({"poll processes": [os.getpid()] + [p.pid for p in others], "sandbox": [sandbox.pid]})
         time.sleep(max(0.0, started - time.perf_counter()))
+        sampler.start()
+        sampler.sample()
         polled, runs, ended = poll_until_done(env, args, started)
+        sampler.stop()
         for process in others:
             report = json.loads(process.stdout.readline())
             process.wait(timeout=60)
@@ -315,6 +325,12 @@ def phase_poll(env, args):
     fedex = updated["fedex"] / busy_until.get("fedex", window)
     print()
     print(f"this poll: {ours:,.1f} parcels/s over the window, FedEx's {fedex:,.1f} parcels/s while it had parcels due")
+    fedex_busy = busy_until.get("fedex", window)
+    cores = os.cpu_count()
+    print(
+        f"processor time while FedEx had parcels due ({fedex_busy:.1f} s; {cores} cores, {cores * 100} % in all): "
+        + ", ".join(f"{name} {share:.0%}" for name, share in sampler.share(started, started + fedex_busy).items())
+    )
     print(
         f"one request and one write per delivery in a loop ({loop['parcels']} FedEx parcels, same limit): "
         f"{loop['rate']:,.1f} parcels/s; ratio {fedex / loop['rate']:.1f}x on FedEx, {ours / loop['rate']:.1f}x overall"
@@ -381,6 +397,63 @@ def phase_poll_process(env, args):
         "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     print(json.dumps(report), flush=True)
+
+
+def cpu_seconds(pids):
+    """Processor seconds (user and system) the processes ``pids`` have used so far; a process
+    that has ended counts nothing."""
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def postgres_pids():
+    pids = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/comm") as comm:
+                if comm.read().strip() in ("postgres", "postmaster"):
+                    pids.append(int(entry))
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+class CpuSampler(threading.Thread):
+    """Every half second, the processor seconds used so far by each group of processes
+    ({name: pids}; PostgreSQL's processes looked up at each sample, connections come and go):
+    how busy the machine's cores were over any part of the window."""
+
+    def __init__(self, groups):
+        super().__init__(daemon=True, name="cpu-sampler")
+        self.groups, self.samples, self.stopped = groups, [], threading.Event()
+
+    def sample(self):
+        groups = {**self.groups, "PostgreSQL": postgres_pids()}
+        self.samples.append((time.perf_counter(), {name: cpu_seconds(pids) for name, pids in groups.items()}))
+
+    def run(self):
+        while not self.stopped.wait(0.5):
+            self.sample()
+
+    def stop(self):
+        self.stopped.set()
+        self.join()
+        self.sample()
+
+    def share(self, start, end):
+        """{group: share of one core it used between ``start`` and ``end`` (``perf_counter``), from
+        the samples nearest them}."""
+        first = min(self.samples, key=lambda sample: abs(sample[0] - start))
+        last = min(self.samples, key=lambda sample: abs(sample[0] - end))
+        seconds = max(last[0] - first[0], 1e-9)
+        return {name: (last[1][name] - first[1].get(name, 0.0)) / seconds for name in last[1]}
 
 
 def time_the_stores(env):
