@@ -44,9 +44,10 @@ class ResConfigSettings(models.TransientModel):
         return main
 
     def set_values(self):
-        super().set_values()
+        res = super().set_values()
         for settings in self:
             settings._set_tracking_poll_processes(settings.carrier_tracking_poll_processes)
+        return res
 
     def _set_tracking_poll_processes(self, count):
         """Keep ``count`` of the polling scheduled actions active: the module's own, then copies of
