@@ -123,8 +123,11 @@ class TestInquiryCounting(LostParcelCommon):
         self.rule_international.write({"stalled_days": 0, "eta_overdue_days": 0, "use_exceptions": False})
         order, picking = self._shipped_and_polled("JD0INTRANSIT8401", shipped_days_ago=10)
         now = fields.Datetime.now()
+        # Yesterday at 9, 10 and 11 UTC (days are counted on UTC dates): "the last three hours"
+        # spanned two dates when the tests ran between midnight and 3 in the morning.
+        noon = (now - timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
         for hours in (1, 2, 3):
-            self._customer_says(order, now - timedelta(hours=hours))
+            self._customer_says(order, noon - timedelta(hours=hours))
         self.assertFalse(self._detect().filtered(lambda c: c.picking_id == picking), "three messages on one day")
         self._customer_says(order, now - timedelta(days=2))
         case = self._detect().filtered(lambda c: c.picking_id == picking)
