@@ -36,12 +36,19 @@ class ResConfigSettings(models.TransientModel):
     def _tracking_poll_crons(self):
         """The polling scheduled action and its copies (``set_values``), archived ones included,
         in their order."""
-        crons = self.env["ir.cron"].sudo().with_context(active_test=False)
-        main = self.env.ref(POLL_CRON, raise_if_not_found=False)
-        main = crons.browse(main.id) if main else crons
-        for index in range(2, MAX_POLL_PROCESSES + 1):
-            main |= crons.env.ref(f"{POLL_CRON}_{index}", raise_if_not_found=False) or crons
-        return main
+        crons = self._tracking_poll_crons_by_index()
+        return self.env["ir.cron"].sudo().with_context(active_test=False).concat(*(crons[i] for i in sorted(crons)))
+
+    @api.model
+    def _tracking_poll_crons_by_index(self):
+        """{1: the polling scheduled action, 2..: its copies}, read with one query."""
+        module, name = POLL_CRON.split(".")
+        names = {name: 1, **{f"{name}_{index}": index for index in range(2, MAX_POLL_PROCESSES + 1)}}
+        domain = [("module", "=", module), ("model", "=", "ir.cron"), ("name", "in", list(names))]
+        xmlids = self.env["ir.model.data"].sudo().search_fetch(domain, ["name", "res_id"])
+        index_of = {xmlid.res_id: names[xmlid.name] for xmlid in xmlids}
+        crons = self.env["ir.cron"].sudo().with_context(active_test=False).browse(list(index_of)).exists()
+        return {index_of[cron.id]: cron for cron in crons}
 
     def set_values(self):
         res = super().set_values()
@@ -58,10 +65,17 @@ class ResConfigSettings(models.TransientModel):
             raise ValidationError(self.env._("Poll Processes must be between 0 and %(max)s.", max=MAX_POLL_PROCESSES))
         main = self.env.ref(POLL_CRON).sudo()
         module, name = POLL_CRON.split(".")
+        crons = self._tracking_poll_crons_by_index()
         for index in range(1, MAX_POLL_PROCESSES + 1):
-            cron = main if index == 1 else self.env.ref(f"{POLL_CRON}_{index}", raise_if_not_found=False)
+            cron = crons.get(index)
             if index <= count and not cron:
-                cron = main.copy({"name": f"{main.name} ({index})", "active": True})
+                cron = main.copy({"active": True})
+                # Named after the original in every language (a name given to copy() would be
+                # the current language's, the others' copied unchanged).
+                langs = {"en_US", *(code for code, _name in self.env["res.lang"].get_installed())}
+                cron.ir_actions_server_id.update_field_translations(
+                    "name", {lang: f"{main.with_context(lang=lang).name} ({index})" for lang in langs}
+                )
                 xmlid = {"module": module, "name": f"{name}_{index}", "model": "ir.cron", "res_id": cron.id}
                 self.env["ir.model.data"].sudo().create({**xmlid, "noupdate": True})
             if cron and cron.active != (index <= count):

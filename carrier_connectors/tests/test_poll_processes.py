@@ -10,8 +10,8 @@ from .common import TrackingCommon
 
 @tagged("post_install", "-at_install")
 class TestPollProcesses(TrackingCommon):
-    def _set(self, count):
-        self.env["res.config.settings"].create({"carrier_tracking_poll_processes": count}).execute()
+    def _set(self, count, env=None):
+        (env or self.env)["res.config.settings"].create({"carrier_tracking_poll_processes": count}).execute()
 
     def _polling_crons(self):
         return (
@@ -62,3 +62,14 @@ class TestPollProcesses(TrackingCommon):
             with self.subTest(count=count), self.assertRaisesRegex(ValidationError, "between 0 and 8"):
                 self._set(count)
             self.assertEqual(len(self._polling_crons().filtered("active")), 2)
+
+    def test_a_copy_is_named_after_the_original_in_every_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        main = self.env.ref(POLL_CRON)
+        main.ir_actions_server_id.update_field_translations("name", {"fr_FR": "Suivi des colis"})
+
+        self._set(2, self.env(context=dict(self.env.context, lang="fr_FR")))
+
+        copy = self.env.ref(f"{POLL_CRON}_2")
+        self.assertEqual(copy.with_context(lang="fr_FR").name, "Suivi des colis (2)")
+        self.assertEqual(copy.with_context(lang="en_US").name, f"{main.with_context(lang='en_US').name} (2)")
