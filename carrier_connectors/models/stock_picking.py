@@ -600,7 +600,7 @@ class StockPicking(models.Model):
             )
         new_events = []
         now = fields.Datetime.now()
-        changed = []  # ids: a recordset grown one delivery at a time is copied whole each time
+        changed_ids = []  # not a recordset: one grown a delivery at a time is copied whole each time
         updated = set()
         labels = dict(STATUS_SELECTION)
         notes = {}
@@ -621,7 +621,7 @@ class StockPicking(models.Model):
                 for name in picking._tracking_status_fields():
                     vals.pop(name, None)
             if vals.get("tracking_status") and vals["tracking_status"] != picking.tracking_status:
-                changed.append(picking.id)
+                changed_ids.append(picking.id)
                 updated.add(picking.id)
                 last = result.events[-1] if result.events else None
                 detail = f" ({last.description}, {last.location})" if last else ""
@@ -647,7 +647,7 @@ class StockPicking(models.Model):
             self.browse(ids).with_context(mail_notrack=True).write(dict(vals))
         # Events are the carrier's facts, not the user's input: stored whoever asked the update.
         Event.sudo()._create_with_delivery_fields(new_events)
-        changed = self.browse(changed)
+        changed = self.browse(changed_ids)
         if notes:
             changed._message_log_batch(bodies=notes)
         changed._hook_tracking_status_changed()
