@@ -20,8 +20,9 @@ Countries are accepted as ISO 3166-1 alpha-2 or alpha-3 codes (AfterShip uses al
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-# alpha-2: (alpha-3, zone), generated from tzdata zone.tab (single-offset countries) and CLDR's
-# alpha-3 aliases.
+# alpha-2: (alpha-3, zone), generated from tzdata zone.tab (single-offset countries); the alpha-3
+# codes are ISO 3166-1's current ones (checked against Debian's iso-codes, see ``test_timezones``:
+# CLDR's alias table gave withdrawn codes for Germany, Myanmar and Yemen, DDR, BUR and YMD).
 SINGLE_ZONE_COUNTRIES = {
     "AD": ("AND", "Europe/Andorra"),
     "AE": ("ARE", "Asia/Dubai"),
@@ -72,7 +73,7 @@ SINGLE_ZONE_COUNTRIES = {
     "CX": ("CXR", "Indian/Christmas"),
     "CY": ("CYP", "Asia/Nicosia"),
     "CZ": ("CZE", "Europe/Prague"),
-    "DE": ("DDR", "Europe/Berlin"),
+    "DE": ("DEU", "Europe/Berlin"),
     "DJ": ("DJI", "Africa/Djibouti"),
     "DK": ("DNK", "Europe/Copenhagen"),
     "DM": ("DMA", "America/Dominica"),
@@ -153,7 +154,7 @@ SINGLE_ZONE_COUNTRIES = {
     "MH": ("MHL", "Pacific/Majuro"),
     "MK": ("MKD", "Europe/Skopje"),
     "ML": ("MLI", "Africa/Bamako"),
-    "MM": ("BUR", "Asia/Yangon"),
+    "MM": ("MMR", "Asia/Yangon"),
     "MO": ("MAC", "Asia/Macau"),
     "MP": ("MNP", "Pacific/Saipan"),
     "MQ": ("MTQ", "America/Martinique"),
@@ -242,7 +243,7 @@ SINGLE_ZONE_COUNTRIES = {
     "VU": ("VUT", "Pacific/Efate"),
     "WF": ("WLF", "Pacific/Wallis"),
     "WS": ("WSM", "Pacific/Apia"),
-    "YE": ("YMD", "Asia/Aden"),
+    "YE": ("YEM", "Asia/Aden"),
     "YT": ("MYT", "Indian/Mayotte"),
     "ZA": ("ZAF", "Africa/Johannesburg"),
     "ZM": ("ZMB", "Africa/Lusaka"),

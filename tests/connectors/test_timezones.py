@@ -1,5 +1,6 @@
 """Local times without offset: the zone table, and each provider's rule for events."""
 
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from clients.usps import event_time
 from ..conftest import load_fixture
 
 ZONE_TAB = Path("/usr/share/zoneinfo/zone.tab")
+ISO_3166 = Path("/usr/share/iso-codes/json/iso_3166-1.json")  # Debian's iso-codes
 
 
 def zones_by_country():
@@ -42,6 +44,20 @@ def test_single_zone_countries_keep_one_offset_all_year_in_tzdata():
     assert not set(SINGLE_ZONE_COUNTRIES) & set(STATE_ZONES)
 
 
+def test_alpha3_codes_are_iso_3166_current_ones():
+    """AfterShip names countries by ISO 3166-1 alpha-3 (``country_iso3``): a withdrawn code in the
+    table (DDR for Germany, BUR for Myanmar, YMD for Yemen, as it had) left every checkpoint there
+    without its local time."""
+    assert ISO_3166.exists(), "Debian's iso-codes package is needed: apt-get install iso-codes"
+    alpha3 = {country["alpha_2"]: country["alpha_3"] for country in json.loads(ISO_3166.read_text())["3166-1"]}
+    wrong = {
+        code: (ours, alpha3.get(code))
+        for code, (ours, _zone) in SINGLE_ZONE_COUNTRIES.items()
+        if ours != alpha3.get(code)
+    }
+    assert not wrong
+
+
 def test_state_tables_name_existing_zones():
     for country, states in STATE_ZONES.items():
         for state, zone in states.items():
@@ -53,6 +69,9 @@ def test_state_tables_name_existing_zones():
     [
         ("NL", None, "Europe/Amsterdam"),
         ("NLD", None, "Europe/Amsterdam"),
+        ("DEU", None, "Europe/Berlin"),
+        ("MMR", None, "Asia/Yangon"),
+        ("YEM", None, "Asia/Aden"),
         ("jp", "", "Asia/Tokyo"),
         ("CN", None, "Asia/Shanghai"),
         ("US", "NJ", "America/New_York"),
@@ -103,6 +122,8 @@ def test_aftership_checkpoint_without_offset_is_local_to_the_checkpoint():
     checkpoint = tracking["checkpoints"][0]
     checkpoint.update(checkpoint_time="2018-07-23T01:21:39", country_iso3="USA", state="TN")
     assert parse_tracking("111111111111", tracking).events[0].occurred_at == datetime(2018, 7, 23, 6, 21, 39)
+    checkpoint.update(country_iso3="DEU", state=None)  # CEST
+    assert parse_tracking("111111111111", tracking).events[0].occurred_at == datetime(2018, 7, 22, 23, 21, 39)
     checkpoint.update(country_iso3="IDN", state=None)  # several zones: kept as UTC
     assert parse_tracking("111111111111", tracking).events[0].occurred_at == datetime(2018, 7, 23, 1, 21, 39)
 
