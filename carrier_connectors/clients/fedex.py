@@ -15,6 +15,11 @@ Times: scan ``date`` and most dates carry an offset. Without one (``TimeRange.be
 examples, ``dateAndTimes`` "2007-09-27T00:00:00") the value is local time: a scan's in the zone of its
 ``scanLocation``, a delivery date's in the zone of the recipient's address, else at the offset FedEx
 gives for the window's other end, else taken as UTC (``timezones.zone_for`` decides what a place's zone is).
+
+Codes: a scan is read by its ``eventType``, and by ``derivedStatusCode`` only when the type is not in
+``STATUS_CODES``: the derived code is FedEx's coarse summary of the scan (FedEx's own sandbox answers
+for its mock numbers, such as the return to shipper 076288115212522: OD, AR and HP scans derived IT,
+the RS scan derived DL). The latest status likewise: ``code``, else ``derivedCode``.
 """
 
 import re
@@ -69,6 +74,7 @@ KEYWORDS = [
     ("lost", st.EXCEPTION, "lost"),
     ("returned to shipper", st.RETURNED, "returned"),
     ("return to shipper", st.RETURNING, "returned"),
+    ("returning to shipper", st.RETURNING, "returned"),  # reason 060G: "... - Returning to shipper"
     ("clearance", st.EXCEPTION, "customs"),
     ("customs", st.EXCEPTION, "customs"),
     ("incorrect address", None, "address"),
@@ -140,7 +146,10 @@ class FedexClient(BaseClient):
     def _parse_track(self, number, track, payload):
         result = TrackingResult(number, raw=payload)
         for scan in track.get("scanEvents") or []:
-            code = scan.get("derivedStatusCode") or scan.get("eventType") or ""
+            # The scan's own type first: ``derivedStatusCode`` is a coarse summary of it (FedEx's
+            # answers: OD, AR and HP scans derived IT, a return to shipper RS derived DL).
+            code = scan.get("eventType") if scan.get("eventType") in STATUS_CODES else scan.get("derivedStatusCode")
+            code = code or scan.get("eventType") or ""
             texts = [scan.get("eventDescription"), scan.get("exceptionDescription")]
             status, kind = normalize(code, texts)
             description = " - ".join(filter(None, texts))
@@ -165,7 +174,8 @@ class FedexClient(BaseClient):
                 event.status, event.exception_kind = st.RETURNED, "returned"
         latest = track.get("latestStatusDetail") or {}
         if latest:
-            code = latest.get("derivedCode") or latest.get("code") or ""
+            code = latest.get("code") if latest.get("code") in STATUS_CODES else latest.get("derivedCode")
+            code = code or latest.get("code") or ""
             texts = [latest.get("description"), latest.get("statusByLocale")]
             texts += [d.get("reasonDescription") for d in latest.get("ancillaryDetails") or []]
             result.status, result.exception_kind = normalize(code, texts)

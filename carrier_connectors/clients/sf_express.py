@@ -68,6 +68,7 @@ OPCODES = {
     "123": (st.IN_TRANSIT, ""),  # 快件正送往顺丰店/站
     "130": (st.IN_TRANSIT, ""),  # 已到达目的地网点
     "44": (st.OUT_FOR_DELIVERY, ""),  # 正在派送途中
+    "204": (st.OUT_FOR_DELIVERY, ""),  # 快件交给(courier) 正在派送途中: handed to the courier, after 44
     "70": (st.FAILED_ATTEMPT, "delivery_failed"),  # 派送不成功
     "33": (st.EXCEPTION, "other"),  # 派件异常/滞留 - held, reason in the remark
     "80": (st.DELIVERED, ""),  # 已签收

@@ -9,7 +9,8 @@ IDW to the estimate, DEL to the delivery. Placeholders ("00010101", "00000000", 
 are no date.
 
 Times: activity ``date``/``time`` are local to the activity's location (UPS: "The date of the activity",
-with ``gmtDate``/``gmtTime``/``gmtOffset`` for GMT). Read in this order: gmtDate+gmtTime (UTC); local time
+with ``gmtDate``/``gmtTime``/``gmtOffset`` for GMT; UPS's answers give ``gmtTime`` as "20:04:35", its
+schema's example as "74700": both are read). Read in this order: gmtDate+gmtTime (UTC); local time
 at ``gmtOffset``; local time in the zone of the activity's address (``timezones.zone_for``: a single-zone
 country, or a US/CA/AU/BR/MX state); else taken as UTC. Delivery dates and times are local to the
 destination: the zone of the DESTINATION ``packageAddress``, else the latest activity's ``gmtOffset``,
@@ -207,10 +208,16 @@ class UpsClient(BaseClient):
 
 
 def normalize(status):
-    """(status, exception kind) of an activity status: statusCode first, then type and exception code."""
+    """(status, exception kind) of an activity status: statusCode first, then type and exception code.
+
+    A ``currentStatus`` may give only a description and its three-digit status code in ``code``
+    (a real answer: ``{"description": "Delivered", "code": "011"}``, no ``statusCode``, no ``type``):
+    that code is read as the status code (activity and exception codes have one or two characters)."""
     kind_of_type = (status.get("type") or "").upper()
     code = (status.get("code") or "").upper()
     number = (status.get("statusCode") or "").strip()
+    if not number and len(code) == 3 and code.isdigit():
+        number, code = code, ""
     found = STATUS_CODES.get(int(number)) if number.isdigit() else None
     if kind_of_type == "X" and code in EXCEPTION_CODES:
         return EXCEPTION_CODES[code]
@@ -272,8 +279,17 @@ def _to_utc(parsed, zone):
 
 
 def _parse(date, time):
+    """``YYYYMMDD`` and ``HHMMSS`` as UPS documents them, or ``HH:MM:SS`` as its answers give
+    ``gmtTime`` ("15:44:34", UPS-API/api-documentation issues #99 and #187; a real answer: "20:04:35"),
+    or ``YYYY-MM-DD`` (the legacy API's ``GMTDate``); a time without its leading zero ("74700", the
+    schema's example) is padded."""
+    date, time = str(date or ""), str(time)
+    if len(time) == 8 and time[2] == time[5] == ":":
+        time = time.replace(":", "")
+    if len(date) == 10 and date[4] == date[7] == "-":
+        date = date.replace("-", "")
     try:
-        return datetime.strptime(f"{date}{str(time).zfill(6)}", "%Y%m%d%H%M%S")
+        return datetime.strptime(f"{date}{time.zfill(6)}", "%Y%m%d%H%M%S")
     except (TypeError, ValueError) as exc:
         raise CarrierError(ERROR_MALFORMED, f"UPS: unreadable date {date!r} {time!r}") from exc
 

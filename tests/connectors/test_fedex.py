@@ -55,6 +55,64 @@ def test_real_sample_parses_the_found_number_and_the_not_found_one():
     assert missing.error_kind == ERROR_NOT_FOUND and "cannot be found" in missing.error
 
 
+def returned_parcel(delivered_back=False):
+    """A FedEx answer in the shape FedEx's own sandbox gives for its mock return to shipper
+    (076288115212522): each scan's ``derivedStatusCode`` is a coarse summary of its ``eventType``
+    (OD and HP derived IT, RS derived DL), and the latest status is a delivery exception whose
+    reason 060G says the parcel is returning to its shipper."""
+    where = {"city": "GRIMES", "stateOrProvinceCode": "IA", "countryCode": "US"}
+
+    def scan(date, event_type, derived, description, exception=""):
+        return {
+            "date": date,
+            "eventType": event_type,
+            "eventDescription": description,
+            "exceptionCode": "060G" if exception else "",
+            "exceptionDescription": exception,
+            "scanLocation": where,
+            "derivedStatusCode": derived,
+        }
+
+    returning = "Shipper requested shipment to be returned - Unable to deliver shipment - Returning to shipper"
+    scans = [
+        scan("2014-01-15T08:32:31-06:00", "RS", "DL", "Returning package to shipper", returning),
+        scan("2014-01-15T05:44:00-06:00", "OD", "IT", "On FedEx vehicle for delivery"),
+        scan("2014-01-14T16:17:00-06:00", "HP", "IT", "Ready for recipient pickup"),
+        scan("2014-01-10T15:25:00-05:00", "OC", "IN", "Shipment information sent to FedEx"),
+    ]
+    latest = {
+        "code": "DE",
+        "derivedCode": "DE",
+        "description": "Delivery exception",
+        "ancillaryDetails": [{"reason": "060G", "reasonDescription": returning}],
+    }
+    if delivered_back:
+        scans.insert(0, scan("2014-01-18T10:02:00-05:00", "DL", "DL", "Delivered"))
+        latest = {"code": "DL", "derivedCode": "DL", "description": "Delivered"}
+    track = {"trackingNumberInfo": {"trackingNumber": "076288115212522"}, "latestStatusDetail": latest}
+    payload = {"output": {"completeTrackResults": [{"trackingNumber": "076288115212522", "trackResults": [track]}]}}
+    track["scanEvents"] = scans
+    return parse_sample(payload)["076288115212522"].finalize()
+
+
+def test_a_scan_is_read_by_its_type_not_by_its_derived_status():
+    """A return to shipper derived DL was read as a delivery: a parcel on its way back looked delivered
+    (and once back at the shipper, delivered to the customer); an OD scan derived IT hid the day out
+    for delivery."""
+    result = returned_parcel()
+    statuses = {event.raw_code.split("/")[0]: event.status for event in result.events}
+    assert statuses == {
+        "OC": st.INFO_RECEIVED,
+        "HP": st.AVAILABLE_FOR_PICKUP,
+        "OD": st.OUT_FOR_DELIVERY,
+        "RS": st.RETURNING,
+    }
+    assert (result.status, result.exception_kind) == (st.RETURNING, "returned")
+    assert result.delivered_at is None
+    back = returned_parcel(delivered_back=True)
+    assert (back.status, back.exception_kind, back.delivered_at) == (st.RETURNED, "returned", None)
+
+
 def test_delivery_and_estimate_dates():
     payload = load_fixture("karrio_fedex_track_v1_response_schema_example.json")
     track = payload["output"]["completeTrackResults"][0]["trackResults"][0]

@@ -106,6 +106,32 @@ def test_documented_answer_parses_china_time_to_utc_and_opcodes():
     assert china_time_to_utc("2020-01-01 05:00:00") == datetime(2019, 12, 31, 21, 0)
 
 
+def test_a_parcel_handed_to_its_courier_is_out_for_delivery():
+    """opCode 204 follows 44 in SF's answers (快件交给<courier> 正在派送途中): it was read as in transit,
+    so a parcel with its courier looked back in the network until delivered."""
+    resp = {
+        "mailNo": "SF1234567890",
+        "routes": [
+            {"acceptTime": "2019-04-04 21:10:02", "acceptAddress": "哈尔滨市", "opCode": "31", "remark": "快件到达"},
+            {
+                "acceptTime": "2019-04-05 07:46:24",
+                "acceptAddress": "哈尔滨市",
+                "opCode": "44",
+                "remark": "正在派送途中",
+            },
+            {
+                "acceptTime": "2019-04-05 07:58:24",
+                "acceptAddress": "哈尔滨市",
+                "opCode": "204",
+                "remark": "快件交给吕国平，正在派送途中（联系电话：13900000000）",  # noqa: RUF001 (as SF writes it)
+            },
+        ],
+    }
+    result = SfExpressClient(credentials=CREDS)._parse_routes("SF1234567890", resp).finalize()
+    assert [e.status for e in result.events] == [st.IN_TRANSIT, st.OUT_FOR_DELIVERY, st.OUT_FOR_DELIVERY]
+    assert (result.status, result.raw_status) == (st.OUT_FOR_DELIVERY, "204")
+
+
 def test_opcodes_and_remarks_give_status_and_exception_kind():
     assert normalize("8000", "") == (st.DELIVERED, "")
     assert normalize("70", "派送不成功") == (st.FAILED_ATTEMPT, "delivery_failed")

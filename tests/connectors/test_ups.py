@@ -66,6 +66,50 @@ def test_activity_times_use_gmt_then_offset():
     assert caught.value.kind == ERROR_MALFORMED
 
 
+def delivered_package():
+    """A UPS answer in the shape UPS gives it (a real answer of 2024): ``gmtTime`` as HH:MM:SS, and a
+    ``currentStatus`` with only a description and its status code in ``code``."""
+
+    def activity(kind, code, number, description, local, gmt_date, gmt_time):
+        return {
+            "location": {"address": {"city": "NEWARK", "stateProvince": "CA", "countryCode": "US", "country": "US"}},
+            "status": {"type": kind, "description": description, "code": code, "statusCode": number},
+            "date": "20240202",
+            "time": local,
+            "gmtDate": gmt_date,
+            "gmtOffset": "-08:00",
+            "gmtTime": gmt_time,
+        }
+
+    package = {
+        "trackingNumber": SAMPLE_NUMBER,
+        "deliveryDate": [{"type": "DEL", "date": "20240202"}],
+        "deliveryTime": {"type": "DEL", "endTime": "120435"},
+        "activity": [
+            activity("D", "FS", "011", "DELIVERED ", "120435", "20240202", "20:04:35"),
+            activity("I", "OT", "021", "Out For Delivery Today", "084714", "20240202", "16:47:14"),
+        ],
+        "currentStatus": {"description": "Delivered", "code": "011"},
+    }
+    return {"trackResponse": {"shipment": [{"inquiryNumber": SAMPLE_NUMBER, "package": [package]}]}}
+
+
+def test_a_real_answer_with_gmt_times_and_a_short_current_status_is_read():
+    """Each activity's gmtTime "20:04:35" made the whole parcel a malformed answer (no event, no
+    status), and a currentStatus without statusCode was an unknown status."""
+    result = parse(delivered_package())
+    assert [(e.occurred_at, e.status) for e in result.events] == [
+        (datetime(2024, 2, 2, 16, 47, 14), st.OUT_FOR_DELIVERY),
+        (datetime(2024, 2, 2, 20, 4, 35), st.DELIVERED),
+    ]
+    assert (result.status, result.raw_status) == (st.DELIVERED, "011")
+    assert result.delivered_at == datetime(2024, 2, 2, 20, 4, 35)
+    assert activity_time({"gmtDate": "2023-11-30", "gmtTime": "21:43:40"}) == datetime(2023, 11, 30, 21, 43, 40)
+    # Back at the shipper: the current status says so where the last activity is a delivery.
+    assert normalize({"description": "Returned to Sender", "code": "034"}) == (st.RETURNED, "returned")
+    assert normalize({"type": "X", "code": "26"}) == (st.EXCEPTION, "lost")  # an exception code stays one
+
+
 def test_delivery_dates_give_eta_and_delivered_date_in_utc():
     payload = load_fixture("karrio_ups_track_v1_response.json")
     package = payload["trackResponse"]["shipment"][0]["package"][0]

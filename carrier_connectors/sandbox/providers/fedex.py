@@ -14,20 +14,22 @@ from .. import scenarios as sc
 from ..core import CREDENTIALS, Response, generic_fault, route
 
 # Generic event → (eventType, derivedStatusCode, eventDescription, exceptionCode, exceptionDescription).
-# Codes from the vendor "Tracking Status Codes" table; exception texts are illustrative.
+# Codes from the vendor "Tracking Status Codes" table; exception texts are illustrative. The derived
+# code is FedEx's coarse summary of the scan, as its answers give it (FedEx's own sandbox answers for
+# its mock numbers: OD, AR and HP scans derived IT, a return to shipper RS derived DL), not the type.
 EVENTS = {
     sc.INFO: ("OC", "IN", "Shipment information sent to FedEx", "", ""),
     sc.PICKED_UP: ("PU", "PU", "Picked up", "", ""),
     sc.TRANSIT: ("AR", "IT", "Arrived at FedEx location", "", ""),
     sc.CUSTOMS: ("CD", "CD", "Clearance delay", "A25", "Import clearance delay, held by customs"),
-    sc.OUT_FOR_DELIVERY: ("OD", "OD", "On FedEx vehicle for delivery", "", ""),
-    sc.PICKUP_POINT: ("HP", "HP", "Ready for recipient pickup", "", ""),
+    sc.OUT_FOR_DELIVERY: ("OD", "IT", "On FedEx vehicle for delivery", "", ""),
+    sc.PICKUP_POINT: ("HP", "IT", "Ready for recipient pickup", "", ""),
     sc.FAILED_ATTEMPT: ("DE", "DE", "Delivery exception", "15", "Customer not available or business closed"),
     sc.DELIVERED: ("DL", "DL", "Delivered", "", ""),
     sc.LOST: ("SE", "SE", "Shipment exception", "", "Unable to locate package, investigation opened"),
     sc.DAMAGED: ("SE", "SE", "Shipment exception", "", "Package damaged in transit"),
     sc.DESTROYED: ("SE", "SE", "Shipment exception", "", "Package destroyed, prohibited contents"),
-    sc.RETURNING: ("RS", "RS", "Return to shipper", "", ""),
+    sc.RETURNING: ("RS", "DL", "Returning package to shipper", "", ""),
     sc.RETURNED: ("DL", "DL", "Delivered", "", ""),
 }
 MAX_NUMBERS = 30

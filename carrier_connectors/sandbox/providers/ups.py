@@ -79,7 +79,7 @@ def _activity(when, step):
         "date": local.strftime("%Y%m%d"),
         "time": local.strftime("%H%M%S"),
         "gmtDate": when.strftime("%Y%m%d"),
-        "gmtTime": when.strftime("%H%M%S").lstrip("0") or "0",  # UPS drops the leading zero: "74700"
+        "gmtTime": when.strftime("%H:%M:%S"),  # as UPS's answers give it ("20:04:35"), not the schema's "74700"
         "gmtOffset": offset,
         "location": {"address": {"city": step.city, "countryCode": step.country, "country": step.country}},
         "status": {"type": kind, "description": description, "code": code, "statusCode": status_code},
