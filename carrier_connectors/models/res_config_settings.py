@@ -70,13 +70,27 @@ class ResConfigSettings(models.TransientModel):
             cron = crons.get(index)
             if index <= count and not cron:
                 cron = main.copy({"active": True})
-                # Named after the original in every language (a name given to copy() would be
-                # the current language's, the others' copied unchanged).
-                langs = {"en_US", *(code for code, _name in self.env["res.lang"].get_installed())}
-                cron.ir_actions_server_id.update_field_translations(
-                    "name", {lang: f"{main.with_context(lang=lang).name} ({index})" for lang in langs}
-                )
                 xmlid = {"module": module, "name": f"{name}_{index}", "model": "ir.cron", "res_id": cron.id}
                 self.env["ir.model.data"].sudo().create({**xmlid, "noupdate": True})
+                self._name_tracking_poll_copies({index: cron}, self._tracking_poll_langs(), overwrite=True)
             if cron and cron.active != (index <= count):
                 cron.sudo().active = index <= count
+
+    @api.model
+    def _tracking_poll_langs(self):
+        return ["en_US", *(code for code, _name in self.env["res.lang"].get_installed() if code != "en_US")]
+
+    @api.model
+    def _name_tracking_poll_copies(self, copies, langs, overwrite=False):
+        """Name the copies of the polling action ({index: cron}) after the original in ``langs``,
+        "<original's name in that language> (index)": a name given to ``copy()`` would be the
+        current language's, the others copied unchanged. Called when a copy is made and when a
+        language's terms are loaded later (``ir.module.module._load_module_terms``), where a copy's
+        name that language already has (renamed by hand) stays unless ``overwrite``."""
+        main = self.env.ref(POLL_CRON).sudo()
+        for index, cron in copies.items():
+            action = cron.sudo().ir_actions_server_id
+            known = {} if overwrite else action._fields["name"]._get_stored_translations(action) or {}
+            names = {lang: f"{main.with_context(lang=lang).name} ({index})" for lang in langs if lang not in known}
+            if names:
+                action.update_field_translations("name", names)

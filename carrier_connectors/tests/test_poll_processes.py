@@ -73,3 +73,20 @@ class TestPollProcesses(TrackingCommon):
         copy = self.env.ref(f"{POLL_CRON}_2")
         self.assertEqual(copy.with_context(lang="fr_FR").name, "Suivi des colis (2)")
         self.assertEqual(copy.with_context(lang="en_US").name, f"{main.with_context(lang='en_US').name} (2)")
+
+    def test_a_language_installed_after_the_copy_names_it_too(self):
+        """The copy made in English, then Chinese installed (its terms loaded, as the language
+        wizard does): the copy shows the original's Chinese name, not the English one; a name given
+        by hand in a language stays when that language's terms are loaded again."""
+        self.assertNotIn("zh_CN", [code for code, _name in self.env["res.lang"].get_installed()])
+        self._set(2)
+        copy = self.env.ref(f"{POLL_CRON}_2")
+
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"].search([("name", "=", "carrier_connectors")])._update_translations("zh_CN")
+
+        self.assertEqual(copy.with_context(lang="zh_CN").name, "承运商跟踪：轮询待更新的包裹 (2)")  # noqa: RUF001
+        self.assertEqual(copy.with_context(lang="en_US").name, "Carrier Tracking: poll parcels due for an update (2)")
+        copy.ir_actions_server_id.update_field_translations("name", {"zh_CN": "轮询 2"})
+        self.env["ir.module.module"].search([("name", "=", "carrier_connectors")])._update_translations("zh_CN")
+        self.assertEqual(copy.with_context(lang="zh_CN").name, "轮询 2")
