@@ -580,15 +580,12 @@ class StockPicking(models.Model):
         answers = {}
         for picking in pickings:
             events = [Event._prepare_event_vals(picking.id, event) for event in results[picking.id].events]
-            for vals in events:
-                # The delivery's company and carrier given, not computed after the insert (their
-                # recomputation was an UPDATE of every new event).
-                vals.update(company_id=picking.company_id.id, carrier_id=picking.carrier_id.id)
             answers[picking.id] = events, Event._events_digest(events)
+        stored = pickings._tracking_stored_values(summary)
         unsure = [
             picking.id
             for picking in pickings
-            if answers[picking.id][0] and answers[picking.id][1] != picking.tracking_events_digest
+            if answers[picking.id][0] and answers[picking.id][1] != stored(picking, "tracking_events_digest")
         ]
         known = set()
         if unsure:
@@ -608,10 +605,14 @@ class StockPicking(models.Model):
         for picking in pickings:
             result = results[picking.id]
             events, digest = answers[picking.id]
-            if digest != picking.tracking_events_digest:
+            if digest != stored(picking, "tracking_events_digest"):
                 for vals in events:
                     if (picking.id, vals["event_key"]) not in known:
                         known.add((picking.id, vals["event_key"]))
+                        # The delivery's company and carrier given, not computed after the insert
+                        # (their recomputation was an UPDATE of every new event); read for the new
+                        # events only (each read of a delivery's company checks it for recomputation).
+                        vals.update(company_id=picking.company_id.id, carrier_id=picking.carrier_id.id)
                         new_events.append(vals)
                         updated.add(picking.id)
             vals = picking._prepare_tracking_vals(result, now)
@@ -638,7 +639,7 @@ class StockPicking(models.Model):
                     )
             # Only what changed is written, and deliveries with the same changes in one write: an
             # answer that repeats what is known costs its share of one UPDATE, not a write each.
-            vals = {name: value for name, value in vals.items() if (picking[name] or False) != (value or False)}
+            vals = {name: value for name, value in vals.items() if stored(picking, name) != (value or False)}
             if vals:
                 writes.setdefault(tuple(sorted(vals.items())), []).append(picking.id)
         # No field of the summary is a tracked field: the status change gets its own note below,
@@ -653,6 +654,27 @@ class StockPicking(models.Model):
         changed._hook_tracking_status_changed()
         pickings.filtered(lambda p: p.id in updated)._hook_tracking_updated()
         return changed
+
+    def _tracking_stored_values(self, names):
+        """A function ``(picking, name) -> stored value, False for none`` for these pickings,
+        fetched: the fields ``names`` read from the cache as it keeps them (dates, strings,
+        numbers), not through each record, whose every read checks the field for recomputation
+        and converts the value (a tenth of storing answers that repeat what is known, sampled).
+        Any other field, or one the cache lacks for one of them, is read through the record."""
+        plain = ("char", "selection", "datetime", "date", "integer", "float", "boolean")
+        cached = {}
+        for name in names:
+            field = self._fields[name]
+            if field.type in plain and not field.translate:
+                found = dict(zip(self._ids, self.env.cache.get_until_miss(self, field), strict=False))
+                if len(found) == len(self._ids):
+                    cached[name] = found
+
+        def value_of(picking, name):
+            found = cached.get(name)
+            return (found[picking.id] if found is not None else picking[name]) or False
+
+        return value_of
 
     def _is_older_tracking(self, result):
         """Whether ``result`` is older than what this picking already knows: its newest event is

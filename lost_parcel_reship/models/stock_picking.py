@@ -256,7 +256,8 @@ class StockPicking(models.Model):
         """A parcel with an open lost-parcel case is asked about first and three times as often:
         its answer decides a customer's replacement or a false alarm."""
         factor, priority = super()._tracking_poll_plan(result, last_event, now)
-        if self.sudo().lost_parcel_case_ids.filtered("is_open"):
+        cases = self.sudo().lost_parcel_case_ids  # read for the whole batch at once (prefetch)
+        if cases and cases.filtered("is_open"):
             return min(factor, 1 / 3), max(priority, 40)
         return factor, priority
 
