@@ -6,8 +6,11 @@ Sources (public samples, copied to tests/fixtures/ under their original names):
   milliseconds; ``carrierName`` is ``{carrier}`` (enum) or ``{otherCarrier}`` (then
   ``trackingURL`` is required); ``methodCode`` is the order's shipping method.
 - Changing the tracking of a line that is already shipped: the spec's
-  ``orderLineStatus[].currentTrackingInfo.trackingNumber`` names the number being replaced. No
-  JSON sample of it in use exists (samples README, "Gaps"): it follows the spec's field list.
+  ``orderLineStatus[].currentTrackingInfo.trackingNumber`` names the number being replaced, and
+  ``orderShipment.processMode`` "PARTIAL_UPDATE" says it is a change after shipment (spec; Walmart's
+  "Ship an order" page: "The seller can update the shipment within 4 hours of sending the first
+  shipping information"). No JSON sample of either in use exists (samples README, "Gaps"): they
+  follow the spec's field list. Lines not shipped yet go in a request of their own, without it.
   Only the lost parcel's number is ever replaced: a line that does not show it (another parcel's
   line, or a line already carrying the first delivery of a split reship) gets the new number as a
   shipped status of its own, with the reshipped quantity (``statusQuantity``). The order is read
@@ -42,8 +45,12 @@ from .base import (
 from .registry import register
 
 SERVICE_NAME = "Walmart Marketplace"
-# Our carrier codes → carrierName.carrier enum values (spec); others go as otherCarrier.
-CARRIERS = {"usps": "USPS", "ups": "UPS", "fedex": "FedEx", "dhl": "DHL"}
+# Our carrier codes → carrierName.carrier enum values (spec ``CarrierNameType.carrier``, which lists
+# "SF Express" and "4PX" too); others go as otherCarrier.
+CARRIERS = {"usps": "USPS", "ups": "UPS", "fedex": "FedEx", "dhl": "DHL", "sf_express": "SF Express", "fourpx": "4PX"}
+# ``orderShipment.processMode`` of a tracking change on a line already shipped (spec: "Use this
+# parameter only to update tracking information after order is shipped. Use 'PARTIAL_UPDATE'").
+PARTIAL_UPDATE = "PARTIAL_UPDATE"
 
 
 @register
@@ -137,25 +144,36 @@ class WalmartClient(StoreClient):
                 "a tracking URL is required",
             )
         method = (order.get("shippingInfo") or {}).get("methodCode") or "Standard"
-        body = {
-            "orderShipment": {
+        # Lines not shipped yet are shipped; lines already shipped get a tracking change, which Walmart
+        # takes only as processMode PARTIAL_UPDATE (within 4 hours of the line's first shipping
+        # information, its docs say: later, its refusal comes back as the write-back's error).
+        first = [(ref, qty) for ref, qty in to_send if not _shipped_numbers(lines[ref])]
+        changes = [(ref, qty) for ref, qty in to_send if _shipped_numbers(lines[ref])]
+        answer = {}
+        for group, mode in ((first, None), (changes, PARTIAL_UPDATE)):
+            if not group:
+                continue
+            shipment = {
                 "orderLines": {
                     "orderLine": [
-                        self._prepare_line(ref, qty, lines[ref], update, carrier, method) for ref, qty in to_send
+                        self._prepare_line(ref, qty, lines[ref], update, carrier, method) for ref, qty in group
                     ]
                 }
             }
-        }
-        response = self._request("POST", f"/v3/orders/{order_id}/shipping", json=body)
-        if response.status_code == 404:
-            return WriteBackResult(False, error_kind=ERROR_NOT_FOUND, error=f"Walmart: no order {order_id}")
-        answer = (self._json(response) or {}).get("order") or {}
-        shipped = {
-            line.get("lineNumber"): _shipped_numbers(line)
-            for line in (answer.get("orderLines") or {}).get("orderLine") or []
-        }
-        if any(number not in shipped.get(ref, ()) for ref, _qty in to_send):
-            raise ApiError(ERROR_MALFORMED, "Walmart: the answer does not show the new tracking number on every line")
+            if mode:
+                shipment = {"processMode": mode, **shipment}
+            response = self._request("POST", f"/v3/orders/{order_id}/shipping", json={"orderShipment": shipment})
+            if response.status_code == 404:
+                return WriteBackResult(False, error_kind=ERROR_NOT_FOUND, error=f"Walmart: no order {order_id}")
+            answer = (self._json(response) or {}).get("order") or {}
+            shipped = {
+                line.get("lineNumber"): _shipped_numbers(line)
+                for line in (answer.get("orderLines") or {}).get("orderLine") or []
+            }
+            if any(number not in shipped.get(ref, ()) for ref, _qty in group):
+                raise ApiError(
+                    ERROR_MALFORMED, "Walmart: the answer does not show the new tracking number on every line"
+                )
         return WriteBackResult(True, store_reference=order_id, raw=answer, action=ACTION_UPDATED)
 
     def _prepare_line(self, ref, qty, line, update, carrier, method):

@@ -50,6 +50,8 @@ def test_write_back_replaces_the_lost_number_on_each_shipped_line(sandbox):
     sample_status = sample["orderLineStatuses"]["orderLineStatus"][0]
     assert set(status) - set(sample_status) == {"currentTrackingInfo"}  # the spec field no sample shows
     assert status["currentTrackingInfo"] == {"trackingNumber": "LOSTPARCEL1"}
+    # A change after shipment says so (spec: processMode PARTIAL_UPDATE); Walmart refuses it otherwise.
+    assert body["orderShipment"]["processMode"] == "PARTIAL_UPDATE"
     assert set(status["trackingInfo"]) <= set(sample_status["trackingInfo"])
     assert status["trackingInfo"]["shipDateTime"] == 1796026500000  # 2026-11-30 08:15 UTC in epoch ms, as the sample
     assert status["trackingInfo"]["carrierName"] == {"carrier": "FedEx"}
@@ -187,3 +189,38 @@ def test_a_line_that_does_not_show_the_lost_number_is_never_overwritten(sandbox)
         "currentTrackingInfo"
         not in body["orderShipment"]["orderLines"]["orderLine"][0]["orderLineStatuses"]["orderLineStatus"][0]
     )
+
+
+def test_a_change_past_walmarts_four_hours_comes_back_refused_with_its_text(sandbox):
+    """Walmart takes a tracking change on a shipped line only within 4 hours of its first shipping
+    information: a reship days later is refused, with Walmart's reason, and nothing changes."""
+    order = "1815367951433-SHIPPEDDAYSAGO"
+    seed_order(sandbox, "walmart", order, "LOSTPARCEL1")
+    walmart, _session, _waits = client(sandbox)
+    result = walmart.push_tracking(update(order=order))
+    assert not result.ok and result.error_kind == "rejected"
+    assert "within 4 hours of its first shipping information" in result.error
+    assert shipped(inspect_order(sandbox, "walmart", order)) == {"1": ["LOSTPARCEL1"], "2": ["LOSTPARCEL1"]}
+
+
+def test_lines_not_shipped_yet_are_shipped_without_process_mode(sandbox):
+    order = "1815367951434-NOTSHIPPED"
+    walmart, session, _waits = client(sandbox)
+    result = walmart.push_tracking(update(order=order))
+    assert result.ok, result.error
+    (body,) = session.bodies("POST", "/shipping")
+    assert "processMode" not in body["orderShipment"]
+    assert shipped(inspect_order(sandbox, "walmart", order)) == {
+        "1": ["911001572321619861"],
+        "2": ["911001572321619861"],
+    }
+
+
+@pytest.mark.parametrize("code, name", [("sf_express", "SF Express"), ("fourpx", "4PX")])
+def test_sf_express_and_4px_are_walmart_carriers(sandbox, code, name):
+    """Both are in Walmart's carrier list: sent as such, no tracking URL needed (they were refused)."""
+    walmart, session, _waits = client(sandbox)
+    result = walmart.push_tracking(update(carrier_code=code, carrier_name=name))
+    assert result.ok, result.error
+    status = session.bodies("POST", "/shipping")[0]["orderShipment"]["orderLines"]["orderLine"][0]
+    assert status["orderLineStatuses"]["orderLineStatus"][0]["trackingInfo"]["carrierName"] == {"carrier": name}

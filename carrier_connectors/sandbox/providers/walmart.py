@@ -5,19 +5,35 @@ examples, highsidelabs/walmart-api-php @ 575b611; copies in ``tests/fixtures/``)
 Every call needs ``WM_SVC.NAME`` and ``WM_QOS.CORRELATION_ID``; the others ``WM_SEC.ACCESS_TOKEN``.
 A shipped line takes a new number only with ``currentTrackingInfo.trackingNumber`` naming the
 number it replaces (the spec's rule, no sample of it); without it, the sandbox adds the number as a
-second shipped status on the line, so a client that forgets shows two numbers. Errors use
-Walmart's ``{"errors": {"error": [...]}}`` model; their texts are the sandbox's own.
+second shipped status on the line, so a client that forgets shows two numbers. A line already
+shipped takes any tracking change only with ``orderShipment.processMode`` "PARTIAL_UPDATE", and
+only within 4 hours of its first shipping information (Walmart's "Ship an order" page): the lines
+of the sandbox's orders were shipped when the sandbox first saw the order, or 3 days before for an
+order whose reference says ``SHIPPEDDAYSAGO``; the lines of an order whose reference says
+``NOTSHIPPED`` are acknowledged, not shipped. Errors use Walmart's ``{"errors": {"error": [...]}}``
+model; their texts are the sandbox's own.
 """
 
 import base64
+import time
 
 from ..core import CREDENTIALS, Response, route
 from . import store_common as sc
 
-CARRIERS = {"UPS", "USPS", "FedEx", "DHL", "OnTrac", "LaserShip", "Amazon", "Other"}
+# Part of the spec's ``CarrierNameType.carrier`` enum.
+CARRIERS = {"UPS", "USPS", "FedEx", "DHL", "OnTrac", "LS", "China Post", "YunExpress", "4PX", "SF Express", "Yanwen"}
+PARTIAL_UPDATE = "PARTIAL_UPDATE"
+UPDATE_HOURS = 4  # "The seller can update the shipment within 4 hours of sending the first shipping information"
 
 
 def _new_order(ref, number, lines):
+    if "NOTSHIPPED" in ref.upper():  # acknowledged, not shipped yet: no tracking on its lines
+        order = _new_order(ref.upper().replace("NOTSHIPPED", ""), number, lines)
+        for line in order["orderLines"]["orderLine"]:
+            status = line["orderLineStatuses"]["orderLineStatus"][0]
+            status["status"] = "Acknowledged"
+            del status["trackingInfo"]
+        return dict(order, purchaseOrderId=ref, customerOrderId=f"C{ref}")
     order_lines = [
         {
             "lineNumber": str(i + 1),
@@ -193,6 +209,11 @@ def ship(request, state, ref):
             "Invalid request content",
             "orderShipment.orderLines.orderLine is required",
         )
+    mode = ((request.json() or {}).get("orderShipment") or {}).get("processMode")
+    if mode not in (None, PARTIAL_UPDATE):
+        return _error(
+            400, "INVALID_REQUEST_CONTENT.GMP_ORDER_API", f"Invalid processMode {mode}", "Use PARTIAL_UPDATE."
+        )
     changes = []
     for number, status in pairs:
         tracking = status.get("trackingInfo") or {}
@@ -234,6 +255,9 @@ def ship(request, state, ref):
                 field="trackingURL",
             )
         shipped = [s for s in lines[number]["orderLineStatuses"]["orderLineStatus"] if s["status"] == "Shipped"]
+        refused = _change_refused(state, ref, number, shipped, mode)
+        if refused:
+            return _error(400, "INVALID_REQUEST_CONTENT.GMP_ORDER_API", refused, "processMode", field="processMode")
         current = (status.get("currentTrackingInfo") or {}).get("trackingNumber")
         replaced = next((s for s in shipped if s["trackingInfo"].get("trackingNumber") == current), None)
         if current and replaced is None:
@@ -246,11 +270,37 @@ def ship(request, state, ref):
             )
         changes.append((number, status, replaced))
     with sc.stores(state).lock:
+        for number, _status, _replaced in changes:
+            _first_shipped(state, ref, number)  # shipped now, if it was not
         for number, status, replaced in changes:
             new = {k: status[k] for k in ("status", "statusQuantity", "trackingInfo") if k in status}
             statuses = lines[number]["orderLineStatuses"]["orderLineStatus"]
             if replaced is not None:
                 statuses[statuses.index(replaced)] = new  # updated in place
+            elif not any(s["status"] == "Shipped" for s in statuses):
+                statuses[:] = [new]  # acknowledged, now shipped
             else:
                 statuses.append(new)  # a second shipped status: the line now shows two numbers
     return Response(200, {"order": order})
+
+
+def _first_shipped(state, ref, number):
+    """When the line's first shipping information reached Walmart (``time.time()``): when the
+    sandbox first saw the order, 3 days earlier for a reference saying SHIPPEDDAYSAGO."""
+    sent = state.extra.setdefault("walmart_first_shipped", {})
+    default = time.time() - (3 * 86400 if "SHIPPEDDAYSAGO" in ref.upper() else 0)
+    return sent.setdefault((ref, number), default)
+
+
+def _change_refused(state, ref, number, shipped, mode):
+    """Why Walmart refuses this status for a line (the sandbox's texts), or None."""
+    if not shipped:
+        return f"Order line {number} is not shipped: processMode is for updates after shipment" if mode else None
+    if mode != PARTIAL_UPDATE:
+        return f"Order line {number} is already shipped: send processMode PARTIAL_UPDATE to update its tracking"
+    if time.time() - _first_shipped(state, ref, number) > UPDATE_HOURS * 3600:
+        return (
+            f"Order line {number}: the shipment can be updated only within {UPDATE_HOURS} hours of its first "
+            "shipping information"
+        )
+    return None
