@@ -31,8 +31,11 @@ STATUS_SELECTION = [
 ]
 STATUSES = frozenset(code for code, _label in STATUS_SELECTION)
 
-# Statuses after which the carrier will not report anything new: polling stops.
-FINAL_STATUSES = frozenset({DELIVERED, RETURNED, EXPIRED})
+# Statuses after which the carrier will not report anything new: polling stops. Not EXPIRED: it
+# is a parcel "in transit for an extended period and not yet delivered" (17TRACK's status table),
+# the one a seller most needs to hear from again; it is asked about slowly instead
+# (``stock.picking._tracking_poll_plan``).
+FINAL_STATUSES = frozenset({DELIVERED, RETURNED})
 
 # Finer reasons a connector recognises inside EXCEPTION/RETURNING: detection rules and
 # claims use them. Stored as the event's and the picking's "exception_kind".

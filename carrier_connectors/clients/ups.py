@@ -46,7 +46,7 @@ TYPES = {
     "W": (st.IN_TRANSIT, ""),
     "U": (st.IN_TRANSIT, ""),
     "D": (st.DELIVERED, ""),
-    "DO": (st.DELIVERED, ""),
+    "DO": (st.IN_TRANSIT, ""),  # "Delivered Origin CFS (Freight Only)": handed to the origin freight station
     "DD": (st.DELIVERED, ""),
     "X": (st.EXCEPTION, "other"),
     "RS": (st.RETURNED, "returned"),

@@ -758,11 +758,15 @@ class StockPicking(models.Model):
         - a parcel moving normally (a scan within a day, its first promise not passed) with its
           estimated delivery more than two days ahead: every second interval (the carrier has
           nothing new to say until it nears);
+        - a parcel whose tracking expired (too long in transit, the tracker's last word until a
+          late scan or delivery): every fourth interval, last in line;
         - otherwise the interval. Extended by lost_parcel_reship (open cases first).
         """
         self.ensure_one()
         if result.status in URGENT_STATUSES:
             return 1 / 3, 30
+        if result.status == st.EXPIRED:
+            return 4, 0
         if last_event and now - last_event >= timedelta(days=QUIET_DAYS):
             return 1 / 2, 20
         eta = result.eta or self.tracking_eta

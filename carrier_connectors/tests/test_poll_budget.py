@@ -11,6 +11,7 @@ from odoo import fields
 from odoo.tests import tagged
 
 from ..clients.calls import TrackingCalls
+from ..clients.seventeen_track import parse_track_info
 from ..models.poll_gc import POLL_GC_THRESHOLD, fewer_gc_passes
 from .common import TrackingCommon
 
@@ -116,6 +117,39 @@ class TestPollBudget(TrackingCommon):
         self.assertEqual(self._due(pickings), late | stalled | info)
         self.env["stock.picking"]._cron_update_tracking(batch_size=1, max_batches=1, time_budget=30)
         self.assertEqual(self._due(pickings), late | info)
+
+    def test_a_parcel_whose_tracking_expired_is_still_asked_about_slowly(self):
+        """17TRACK's Expired is a parcel "in transit for an extended period and not yet delivered":
+        it was a final status, so polling stopped for good and its late delivery was never seen."""
+        (picking,) = self._ship_pickings_in_batch(["YT2300000000000001"], self.fast_carrier)
+
+        def answer(status, sub_status, *events):
+            return parse_track_info(
+                picking.carrier_tracking_ref,
+                {
+                    "number": picking.carrier_tracking_ref,
+                    "track_info": {
+                        "latest_status": {"status": status, "sub_status": sub_status},
+                        "tracking": {"providers": [{"events": list(events)}]},
+                    },
+                },
+            ).finalize()
+
+        departed = {"time_utc": "2026-10-01T00:00:00Z", "description": "Departed", "sub_status": "InTransit_Other"}
+        now = fields.Datetime.now()
+        picking._apply_tracking_results({picking.id: answer("Expired", "Expired_Other", departed)})
+
+        self.assertEqual(picking.tracking_status, "expired")
+        self.assertTrue(picking.tracking_next_check, "still asked about")
+        interval = picking.tracking_account_id.poll_interval_hours
+        self.assertAlmostEqual((picking.tracking_next_check - now).total_seconds() / 3600, 4 * interval, delta=0.1)
+        later = picking.tracking_next_check + timedelta(seconds=1)
+        self.assertTrue(picking.filtered_domain(picking._tracking_due_domain(now=later)), "due again then")
+
+        delivered = {"time_utc": "2026-11-20T09:00:00Z", "description": "Delivered", "sub_status": "Delivered_Other"}
+        picking._apply_tracking_results({picking.id: answer("Delivered", "Delivered_Other", departed, delivered)})
+        self.assertEqual(picking.tracking_status, "delivered")
+        self.assertFalse(picking.tracking_next_check, "delivered: no next check")
 
     def test_claimed_parcels_are_leased_so_no_other_poller_takes_them(self):
         pickings = self._ship_pickings_in_batch(["JD0INTRANSIT9801", "JD0INTRANSIT9802"], self.carrier)

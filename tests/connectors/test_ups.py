@@ -110,6 +110,13 @@ def test_a_real_answer_with_gmt_times_and_a_short_current_status_is_read():
     assert normalize({"type": "X", "code": "26"}) == (st.EXCEPTION, "lost")  # an exception code stays one
 
 
+def test_freight_handed_to_the_origin_station_is_not_delivered():
+    """Activity type DO is "Delivered Origin CFS (Freight Only)" (UPS's activity types): it was read
+    as a delivery, which ended the tracking at the origin."""
+    assert normalize({"type": "DO", "description": "Delivered Origin CFS"}) == (st.IN_TRANSIT, "")
+    assert normalize({"type": "D"}) == (st.DELIVERED, "")
+
+
 def test_delivery_dates_give_eta_and_delivered_date_in_utc():
     payload = load_fixture("karrio_ups_track_v1_response.json")
     package = payload["trackResponse"]["shipment"][0]["package"][0]
