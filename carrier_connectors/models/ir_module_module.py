@@ -1,5 +1,7 @@
 from odoo import api, models
 
+from .res_config_settings import POLL_CRON
+
 
 class IrModuleModule(models.Model):
     _inherit = "ir.module.module"
@@ -10,7 +12,7 @@ class IrModuleModule(models.Model):
         are named after the original in it too, once its terms are loaded, instead of showing the
         English name."""
         res = super()._load_module_terms(modules, langs, overwrite=overwrite, imported_module=imported_module)
-        if "carrier_connectors" in modules and self.env.ref("carrier_connectors.ir_cron_update_tracking", False):
+        if "carrier_connectors" in modules and self.env.ref(POLL_CRON, False):
             settings = self.env["res.config.settings"]
             copies = {index: cron for index, cron in settings._tracking_poll_crons_by_index().items() if index > 1}
             if copies:

@@ -659,7 +659,7 @@ class StockPicking(models.Model):
         """A function ``(picking, name) -> stored value, False for none`` for these pickings,
         fetched: the fields ``names`` read from the cache as it keeps them (dates, strings,
         numbers), not through each record, whose every read checks the field for recomputation
-        and converts the value (a tenth of storing answers that repeat what is known, sampled).
+        and converts the value (a tenth of storing answers, in a sampled profile).
         Any other field, or one the cache lacks for one of them, is read through the record."""
         plain = ("char", "selection", "datetime", "date", "integer", "float", "boolean")
         cached = {}
@@ -759,7 +759,7 @@ class StockPicking(models.Model):
           estimated delivery more than two days ahead: every second interval (the carrier has
           nothing new to say until it nears);
         - a parcel whose tracking expired (too long in transit, the tracker's last word until a
-          late scan or delivery): every fourth interval, last in line;
+          late scan or delivery): every fourth interval, after the others;
         - otherwise the interval. Extended by lost_parcel_reship (open cases first).
         """
         self.ensure_one()

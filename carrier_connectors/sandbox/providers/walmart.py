@@ -7,9 +7,9 @@ A shipped line takes a new number only with ``currentTrackingInfo.trackingNumber
 number it replaces (the spec's rule, no sample of it); without it, the sandbox adds the number as a
 second shipped status on the line, so a client that forgets shows two numbers. A line already
 shipped takes any tracking change only with ``orderShipment.processMode`` "PARTIAL_UPDATE", and
-only within 4 hours of its first shipping information (Walmart's "Ship an order" page): the lines
-of the sandbox's orders were shipped when the sandbox first saw the order, or 3 days before for an
-order whose reference says ``SHIPPEDDAYSAGO``; the lines of an order whose reference says
+only within 4 hours of its first shipping information (Walmart's "Ship an order" page): a line the
+sandbox's order came with shipped counts as shipped when its first change reaches the sandbox, or 3
+days before for an order whose reference says ``SHIPPEDDAYSAGO``; the lines of an order whose reference says
 ``NOTSHIPPED`` are acknowledged, not shipped. Errors use Walmart's ``{"errors": {"error": [...]}}``
 model; their texts are the sandbox's own.
 """
@@ -285,8 +285,9 @@ def ship(request, state, ref):
 
 
 def _first_shipped(state, ref, number):
-    """When the line's first shipping information reached Walmart (``time.time()``): when the
-    sandbox first saw the order, 3 days earlier for a reference saying SHIPPEDDAYSAGO."""
+    """When the line's first shipping information reached Walmart (``time.time()``): recorded the
+    first time it is asked (the line shipped through the sandbox then, or shipped with the order
+    before), 3 days earlier for a reference saying SHIPPEDDAYSAGO."""
     sent = state.extra.setdefault("walmart_first_shipped", {})
     default = time.time() - (3 * 86400 if "SHIPPEDDAYSAGO" in ref.upper() else 0)
     return sent.setdefault((ref, number), default)
