@@ -114,11 +114,15 @@ class TrackingCalls:
         try:
             answer = call_carrier(task)
         finally:
+            # Out of the backlog once asked, before it is handed back: whoever has collected every
+            # answer sees no backlog left (it was taken off after, and a caller could see a
+            # backlog for an account with nothing queued).
+            with self.lock:
+                self.backlog[account_id] -= len(chunk)
             # Handed back before the slot is freed, so that ``busy()`` never misses it.
             self.done.put(([pid for number in chunk for pid in numbers[number]], answer))
             with self.lock:
                 self.running[account_id] -= 1
-                self.backlog[account_id] -= len(chunk)
             self._start()
 
 
