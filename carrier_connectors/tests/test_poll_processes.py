@@ -85,8 +85,11 @@ class TestPollProcesses(TrackingCommon):
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"].search([("name", "=", "carrier_connectors")])._update_translations("zh_CN")
 
-        self.assertEqual(copy.with_context(lang="zh_CN").name, "承运商跟踪：轮询待更新的包裹 (2)")  # noqa: RUF001
-        self.assertEqual(copy.with_context(lang="en_US").name, "Carrier Tracking: poll parcels due for an update (2)")
+        main = self.env.ref(POLL_CRON)
+        chinese, english = main.with_context(lang="zh_CN").name, main.with_context(lang="en_US").name
+        self.assertNotEqual(chinese, english, "the addon's Chinese terms are loaded")
+        self.assertEqual(copy.with_context(lang="zh_CN").name, f"{chinese} (2)")
+        self.assertEqual(copy.with_context(lang="en_US").name, f"{english} (2)")
         copy.ir_actions_server_id.update_field_translations("name", {"zh_CN": "轮询 2"})
         self.env["ir.module.module"].search([("name", "=", "carrier_connectors")])._update_translations("zh_CN")
         self.assertEqual(copy.with_context(lang="zh_CN").name, "轮询 2")
