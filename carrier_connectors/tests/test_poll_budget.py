@@ -13,6 +13,7 @@ from odoo.tests import tagged
 from ..clients.calls import TrackingCalls
 from ..clients.seventeen_track import parse_track_info
 from ..models.poll_gc import POLL_GC_THRESHOLD, fewer_gc_passes
+from ..models.stock_picking import PICKING_FILLFACTOR
 from .common import TrackingCommon
 
 
@@ -155,12 +156,52 @@ class TestPollBudget(TrackingCommon):
         pickings = self._ship_pickings_in_batch(["JD0INTRANSIT9801", "JD0INTRANSIT9802"], self.carrier)
         Picking = self.env["stock.picking"]
 
+        due_at = pickings[0].tracking_next_check
+
         claimed = Picking._claim_for_tracking(1, lease=timedelta(minutes=5))
 
         self.assertEqual(len(claimed), 1)
-        self.assertGreater(claimed.tracking_next_check, fields.Datetime.now() + timedelta(minutes=4))
+        self.assertGreater(claimed.tracking_lease_until, fields.Datetime.now() + timedelta(minutes=4))
+        self.assertEqual(claimed.tracking_next_check, due_at, "the claim leaves the next check where it was")
         self.assertEqual(self._due(pickings), pickings - claimed, "another poller sees only the other one")
         self.assertEqual(Picking._claim_for_tracking(5), pickings - claimed)
+
+        claimed._store_polled_batch(claimed._fetch_tracking(claimed.grouped("tracking_account_id")))
+        self.assertFalse(claimed.tracking_lease_until, "the answer stored, the lease ends")
+        self.assertGreater(claimed.tracking_next_check, fields.Datetime.now(), "and the next check moves on")
+
+    def test_a_lease_that_ends_gives_the_parcel_back_in_its_place(self):
+        pickings = self._ship_pickings_in_batch(["JD0INTRANSIT9811", "JD0INTRANSIT9812"], self.carrier)
+        Picking = self.env["stock.picking"]
+        claimed = Picking._claim_for_tracking(1, lease=timedelta(minutes=5))
+        self.assertEqual(self._due(pickings), pickings - claimed)
+
+        # Its poller died: nothing stored, the lease ends.
+        claimed.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE stock_picking SET tracking_lease_until = now() at time zone 'UTC' - interval '1 second'"
+            " WHERE id = %s",
+            [claimed.id],
+        )
+        claimed.invalidate_recordset(["tracking_lease_until"])
+        self.assertEqual(self._due(pickings), pickings)
+        self.assertEqual(Picking._claim_for_tracking(1), claimed, "first again: it kept its next check")
+
+    def test_the_lease_is_in_no_index_so_a_claim_rewrites_none(self):
+        # A claim's UPDATE that changes no indexed column (nor one an index's condition reads) is
+        # a HOT update: no new entry in each of the delivery's indexes. An index on the lease
+        # would make every claim rewrite them all.
+        self.env.cr.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
+            " WHERE indrelid = 'stock_picking'::regclass"
+        )
+        indexes = dict(self.env.cr.fetchall())
+        self.assertIn("stock_picking_tracking_claim_index", indexes)
+        self.assertEqual([name for name, text in indexes.items() if "tracking_lease_until" in text], [])
+        # And each page keeps room for the lease's new row version, which a HOT update needs.
+        self.env.cr.execute("SELECT reloptions FROM pg_class WHERE oid = 'stock_picking'::regclass")
+        self.assertIn(f"fillfactor={PICKING_FILLFACTOR}", self.env.cr.fetchone()[0] or [])
+        self.assertLess(PICKING_FILLFACTOR, 100)
 
     def test_a_batch_left_by_an_account_with_few_parcels_goes_to_the_others(self):
         # A batch of 6 over two accounts: DHL has 1 parcel due, AfterShip 8; AfterShip gets the

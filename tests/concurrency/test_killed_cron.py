@@ -109,7 +109,7 @@ def _poll_killed_mid_batch(registry, size, first_ids, second_ids):
     assert _as_cron_worker(registry, poll_one_batch) == 0, "leased to the dead worker for now"
     with registry.cursor() as cr:
         cr.execute(
-            "UPDATE stock_picking SET tracking_next_check = tracking_next_check - interval '181 seconds'"
+            "UPDATE stock_picking SET tracking_lease_until = tracking_lease_until - interval '181 seconds'"
             " WHERE id = ANY(%s)",
             [second_ids],
         )

@@ -131,7 +131,7 @@ def test_a_poller_that_dies_mid_batch_loses_nothing(registry, sandbox, parcels):
         # The lease of a 3-second run is 2 x 3 + 60 seconds: let it end, as time would.
         with registry.cursor() as cr:
             cr.execute(
-                "UPDATE stock_picking SET tracking_next_check = tracking_next_check - interval '66 seconds'"
+                "UPDATE stock_picking SET tracking_lease_until = tracking_lease_until - interval '66 seconds'"
                 " WHERE id = ANY(%s) AND tracking_status IS NULL",
                 [parcels],
             )
