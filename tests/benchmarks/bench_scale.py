@@ -239,6 +239,7 @@ def phase_poll(env, args):
         stored_at = time_the_stores(env)
         gc_time = CollectorTime()
         before = sandbox_requests(url)
+        updates = picking_updates(env)
         queries = env.cr.sql_log_count
         started, started_at = time.perf_counter() + 0.2, datetime.utcnow()
         for process in others:
@@ -261,6 +262,8 @@ def phase_poll(env, args):
         env.cr.commit()  # a snapshot that sees what the poll's store transactions committed
         queries = env.cr.sql_log_count - queries
         calls = sandbox_requests(url) - before
+        time.sleep(3)  # an idle connection reports its statistics to PostgreSQL within a second or two
+        updates = [after - was for after, was in zip(picking_updates(env), updates, strict=True)]
         due = due_per_provider()
         env.cr.execute(
             "SELECT t.provider, array_agg(p.id) FROM stock_picking p"
@@ -300,6 +303,10 @@ def phase_poll(env, args):
     print(f"peak resident memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     if args.processes > 1:
         print(f"peak resident memory of another poll process: {others_rss:.0f} MB")
+    print(
+        f"delivery rows updated: {updates[0]:,} ({updates[0] / max(polled, 1):.2f} per parcel), "
+        f"{updates[1]:,} of them in place (HOT: no new entry in any of the table's indexes)"
+    )
     print()
     print("| provider | limit (calls/s) | calls made | calls allowed while parcels were due | used | parcels updated |")
     print("|---|---|---|---|---|---|")
@@ -345,6 +352,12 @@ def phase_poll(env, args):
         if provider not in by_account.values():
             continue
         print(f"  {provider}: {rate:g} calls/s: {source}")
+
+
+def picking_updates(env):
+    """[row updates, HOT updates] of ``stock_picking`` so far, as PostgreSQL counts them."""
+    env.cr.execute("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = 'stock_picking'::regclass")
+    return list(env.cr.fetchone())
 
 
 def poll_until_done(env, args, started):
