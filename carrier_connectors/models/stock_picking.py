@@ -718,7 +718,8 @@ class StockPicking(models.Model):
 
     @api.model
     def _tracking_status_fields(self):
-        """The summary fields an older result must not overwrite."""
+        """The fields an older result must not overwrite: the summary, and the poll's schedule
+        (a push arriving late leaves a poller's lease alone: no other poller takes the parcel)."""
         return (
             "tracking_status",
             "tracking_raw_status",
@@ -727,6 +728,7 @@ class StockPicking(models.Model):
             "tracking_eta_source",
             "tracking_delivered_date",
             "tracking_next_check",
+            "tracking_lease_until",
         )
 
     def _prepare_tracking_vals(self, result, now):

@@ -170,6 +170,37 @@ class TestPollBudget(TrackingCommon):
         self.assertFalse(claimed.tracking_lease_until, "the answer stored, the lease ends")
         self.assertGreater(claimed.tracking_next_check, fields.Datetime.now(), "and the next check moves on")
 
+    def test_a_late_push_leaves_a_pollers_lease_alone(self):
+        # A poller has claimed the parcel and is asking the carrier when an older push arrives:
+        # the push's events are stored, the lease stays, and no other poller takes the parcel.
+        (picking,) = self._ship_pickings_in_batch(["YT2300000000000002"], self.fast_carrier)
+
+        def answer(*events):
+            return parse_track_info(
+                picking.carrier_tracking_ref,
+                {
+                    "number": picking.carrier_tracking_ref,
+                    "track_info": {
+                        "latest_status": {"status": "InTransit", "sub_status": "InTransit_Other"},
+                        "tracking": {"providers": [{"events": list(events)}]},
+                    },
+                },
+            ).finalize()
+
+        departed = {"time_utc": "2026-10-01T00:00:00Z", "description": "Departed", "sub_status": "InTransit_Other"}
+        arrived = {"time_utc": "2026-10-05T00:00:00Z", "description": "Arrived", "sub_status": "InTransit_Other"}
+        picking._apply_tracking_results({picking.id: answer(departed, arrived)})
+        picking.tracking_next_check = fields.Datetime.now() - timedelta(minutes=1)
+        claimed = self.env["stock.picking"]._claim_for_tracking(1, lease=timedelta(minutes=5))
+        self.assertEqual(claimed, picking)
+
+        sorted_at = {"time_utc": "2026-10-02T00:00:00Z", "description": "Sorted", "sub_status": "InTransit_Other"}
+        picking._apply_tracking_results({picking.id: answer(departed, sorted_at)}, keep_newer=True)
+
+        self.assertIn("Sorted", picking.tracking_event_ids.mapped("description"))
+        self.assertTrue(picking.tracking_lease_until, "still the poller's")
+        self.assertFalse(self._due(picking), "no other poller takes it")
+
     def test_a_lease_that_ends_gives_the_parcel_back_in_its_place(self):
         pickings = self._ship_pickings_in_batch(["JD0INTRANSIT9811", "JD0INTRANSIT9812"], self.carrier)
         Picking = self.env["stock.picking"]
