@@ -35,6 +35,20 @@ class TestPollBudget(TrackingCommon):
     def _due(self, pickings):
         return pickings.filtered_domain(self.env["stock.picking"]._tracking_due_domain())
 
+    @staticmethod
+    def _seventeen_track_answer(picking, status, sub_status, *events):
+        """17TRACK's answer about the picking's number: its latest status and these events."""
+        return parse_track_info(
+            picking.carrier_tracking_ref,
+            {
+                "number": picking.carrier_tracking_ref,
+                "track_info": {
+                    "latest_status": {"status": status, "sub_status": sub_status},
+                    "tracking": {"providers": [{"events": list(events)}]},
+                },
+            },
+        ).finalize()
+
     def test_a_slow_account_gets_the_share_of_the_run_its_rate_limit_allows(self):
         # DHL at one call every two seconds, one number a call: a 4-second run can ask about 2 of
         # its 5 parcels (a full bucket of one call, plus one more within 90 % of the budget); the
@@ -125,16 +139,7 @@ class TestPollBudget(TrackingCommon):
         (picking,) = self._ship_pickings_in_batch(["YT2300000000000001"], self.fast_carrier)
 
         def answer(status, sub_status, *events):
-            return parse_track_info(
-                picking.carrier_tracking_ref,
-                {
-                    "number": picking.carrier_tracking_ref,
-                    "track_info": {
-                        "latest_status": {"status": status, "sub_status": sub_status},
-                        "tracking": {"providers": [{"events": list(events)}]},
-                    },
-                },
-            ).finalize()
+            return self._seventeen_track_answer(picking, status, sub_status, *events)
 
         departed = {"time_utc": "2026-10-01T00:00:00Z", "description": "Departed", "sub_status": "InTransit_Other"}
         now = fields.Datetime.now()
@@ -176,16 +181,7 @@ class TestPollBudget(TrackingCommon):
         (picking,) = self._ship_pickings_in_batch(["YT2300000000000002"], self.fast_carrier)
 
         def answer(*events):
-            return parse_track_info(
-                picking.carrier_tracking_ref,
-                {
-                    "number": picking.carrier_tracking_ref,
-                    "track_info": {
-                        "latest_status": {"status": "InTransit", "sub_status": "InTransit_Other"},
-                        "tracking": {"providers": [{"events": list(events)}]},
-                    },
-                },
-            ).finalize()
+            return self._seventeen_track_answer(picking, "InTransit", "InTransit_Other", *events)
 
         departed = {"time_utc": "2026-10-01T00:00:00Z", "description": "Departed", "sub_status": "InTransit_Other"}
         arrived = {"time_utc": "2026-10-05T00:00:00Z", "description": "Arrived", "sub_status": "InTransit_Other"}
@@ -205,6 +201,7 @@ class TestPollBudget(TrackingCommon):
         pickings = self._ship_pickings_in_batch(["JD0INTRANSIT9811", "JD0INTRANSIT9812"], self.carrier)
         Picking = self.env["stock.picking"]
         claimed = Picking._claim_for_tracking(1, lease=timedelta(minutes=5))
+        due_at = claimed.tracking_next_check
         self.assertEqual(self._due(pickings), pickings - claimed)
 
         # Its poller died: nothing stored, the lease ends.
@@ -216,7 +213,8 @@ class TestPollBudget(TrackingCommon):
         )
         claimed.invalidate_recordset(["tracking_lease_until"])
         self.assertEqual(self._due(pickings), pickings)
-        self.assertEqual(Picking._claim_for_tracking(1), claimed, "first again: it kept its next check")
+        self.assertEqual(claimed.tracking_next_check, due_at, "its next check is the one it was claimed with")
+        self.assertEqual(Picking._claim_for_tracking(1), claimed, "first again, as before its claim")
 
     def test_the_lease_is_in_no_index_so_a_claim_rewrites_none(self):
         # A claim's UPDATE that changes no indexed column (nor one an index's condition reads) is
